@@ -1,0 +1,57 @@
+# Tsunagu — `make run` (embedded mode) and `make test` bootstrap themselves.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
+PO     := $(wildcard gateway/translations/*/*/LC_MESSAGES/messages.po)
+MO     := $(PO:.po=.mo)
+
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test lint typecheck imports pytest translations extract-messages lock clean bench
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -q -i $< -o $@
+
+translations: $(MO)
+
+run: $(STAMP) translations
+	$(BIN)/python -m tsunagu run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP) translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck imports pytest
+
+bench: $(STAMP) translations
+	$(BIN)/python -m tests.bench.run_all
+
+# One catalogue per UI area (core, cases, referrals, reports) so areas evolve independently.
+# Usage: make extract-messages AREA=cases
+AREA ?= core
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F gateway/translations/$(AREA)/babel.cfg -k _l -o gateway/translations/$(AREA)/messages.pot .
+	$(BIN)/pybabel update -q -i gateway/translations/$(AREA)/messages.pot -d gateway/translations/$(AREA) -l ja --no-fuzzy-matching
+
+lock:
+	$(PYTHON) -m venv /tmp/tsunagu-lock && /tmp/tsunagu-lock/bin/pip install -q '.[dev]' \
+	  && /tmp/tsunagu-lock/bin/pip freeze --exclude tsunagu > requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
