@@ -1,0 +1,1 @@
+"""Test support shared by every service's tests: scratch databases, principals, stacks."""
