@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -57,7 +57,7 @@ def record_audit(
     outcome: str = "ok",
     details: dict[str, Any] | None = None,
 ) -> AuditMixin:
-    entry = model(
+    entry: AuditMixin = cast(Any, model)(
         occurred_at=utcnow(),
         org_id=org_id if org_id is not None else (principal.org_id if principal else None),
         actor_id=actor_id if actor_id is not None else (principal.user_id if principal else None),
@@ -110,3 +110,60 @@ def audit_entry_as_dict(entry: AuditMixin) -> dict[str, Any]:
         "request_id": entry.request_id,
         "details": json.loads(entry.details) if entry.details else None,
     }
+
+
+def query_audit(
+    session: Session,
+    model: type[AuditMixin],
+    *,
+    org_id: uuid.UUID,
+    resource_id: str | None = None,
+    actor_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """One org's entries, newest first, as a cursor page."""
+    from common.db import keyset_page
+    from common.pagination import decode_cursor, encode_cursor
+
+    stmt = sa.select(model).where(model.org_id == org_id)
+    if resource_id:
+        stmt = stmt.where(model.resource_id == resource_id)
+    if actor_id:
+        stmt = stmt.where(model.actor_id == actor_id)
+    if since:
+        stmt = stmt.where(model.occurred_at >= since)
+    if until:
+        stmt = stmt.where(model.occurred_at < until)
+    rows = keyset_page(
+        session,
+        stmt,
+        [model.occurred_at, model.id],
+        decode_cursor(cursor, 2),
+        limit,
+        descending=True,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [audit_entry_as_dict(r) for r in rows],
+        "next_cursor": (
+            encode_cursor([rows[-1].occurred_at.isoformat(), str(rows[-1].id)])
+            if more and rows
+            else None
+        ),
+    }
+
+
+def install_append_only(op: Any, table: str = "audit_log") -> None:
+    """For a migration's ``upgrade()``: make the audit table append-only."""
+    for statement in append_only_ddl(op.get_bind().dialect.name, table):
+        op.execute(statement)
+
+
+def remove_append_only(op: Any, table: str = "audit_log") -> None:
+    """For a migration's ``downgrade()``, after the table is dropped."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")

@@ -75,6 +75,8 @@ class Settings:
     login_failure_limit: int = 5
     login_failure_window_minutes: int = 15
     invitation_days: int = 7
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
     web_workers: int = 2
     web_threads: int = 4
     upstream_timeout_seconds: float = 10.0
@@ -148,6 +150,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         login_failure_limit=_int(env, "TSUNAGU_LOGIN_FAILURE_LIMIT", 5),
         login_failure_window_minutes=_int(env, "TSUNAGU_LOGIN_FAILURE_WINDOW_MINUTES", 15),
         invitation_days=_int(env, "TSUNAGU_INVITATION_DAYS", 7),
+        argon2_time_cost=_int(env, "TSUNAGU_ARGON2_TIME_COST", 3),
+        argon2_memory_kib=_int(env, "TSUNAGU_ARGON2_MEMORY_KIB", 65536),
         web_workers=_int(env, "TSUNAGU_WEB_WORKERS", 2),
         web_threads=_int(env, "TSUNAGU_WEB_THREADS", 4),
         upstream_timeout_seconds=_float(env, "TSUNAGU_UPSTREAM_TIMEOUT_SECONDS", 10.0),
@@ -158,7 +162,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=_bool(env.get("TSUNAGU_SECURE_COOKIES"), public_url.startswith("https:")),
         log_level=(env.get("TSUNAGU_LOG_LEVEL") or "INFO").upper(),
         log_format=env.get("TSUNAGU_LOG_FORMAT") or "json",
-        extra=MappingProxyType(
-            {k: v for k, v in env.items() if k.startswith("TSUNAGU_X_")}
-        ),
+        extra=MappingProxyType({k: v for k, v in env.items() if k.startswith("TSUNAGU_X_")}),
     )

@@ -1,0 +1,176 @@
+"""The skeleton every back-end service app shares.
+
+``create_service_app`` wires what is the same everywhere — request ids, principal
+verification (401 at the service itself without a valid token), a per-request
+database session, problem answers, ``/healthz``, ``/readyz``, ``/metrics``,
+``/openapi.json`` — so a service's own factory only adds its blueprints.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.config import Settings
+from common.errors import Unauthenticated
+from common.http.metrics import LATENCY, REQUESTS, metrics_response
+from common.http.openapi import build_openapi, endpoint_meta
+from common.http.problems import domain_error_response, register_problem_handlers
+from common.principal import InvalidPrincipal, Principal, PrincipalVerifier
+from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
+
+log = logging.getLogger(__name__)
+
+OrgGate = Callable[[Session, uuid.UUID], bool]
+"""Answers False when the caller's organization may not act (e.g. it is suspended)."""
+
+_OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    name: str
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    verifier: PrincipalVerifier
+
+
+def service_context() -> ServiceContext:
+    from flask import current_app
+
+    context: ServiceContext = current_app.extensions["tsunagu"]
+    return context
+
+
+def db() -> Session:
+    """The request's session, opened on first use and closed at teardown.
+
+    Operations commit it themselves; anything left uncommitted is rolled back."""
+    session: Session | None = g.get("_db")
+    if session is None:
+        session = service_context().session_factory()
+        g._db = session
+    return session
+
+
+def current_principal() -> Principal:
+    principal: Principal | None = g.get("principal")
+    if principal is None:
+        raise Unauthenticated()
+    return principal
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def create_service_app(
+    name: str,
+    settings: Settings,
+    *,
+    session_factory: sessionmaker[Session],
+    verifier: PrincipalVerifier,
+    blueprints: Iterable[Blueprint],
+    readiness_checks: Mapping[str, Callable[[], None]] | None = None,
+    org_gate: OrgGate | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> Flask:
+    app = Flask(name)
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=20 * 1024 * 1024)
+    if config:
+        app.config.update(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["tsunagu"] = ServiceContext(name, settings, session_factory, verifier)
+    register_problem_handlers(app)
+    checks = dict(readiness_checks or {})
+
+    @app.before_request
+    def _begin() -> Response | None:
+        g.started = time.perf_counter()
+        g.request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
+        g.request_id_token = current_request_id.set(g.request_id)
+        if request.path in _OPEN_PATHS:
+            return None
+        meta = endpoint_meta(app.view_functions.get(request.endpoint or ""))
+        token = bearer_token()
+        if token is None:
+            if meta is not None and meta.public:
+                return None
+            return domain_error_response(Unauthenticated("A principal token is required"))
+        try:
+            principal = verifier.verify(token)
+        except InvalidPrincipal:
+            if meta is not None and meta.public:
+                return None
+            return domain_error_response(Unauthenticated("The principal token is not valid"))
+        suspended = (
+            org_gate is not None
+            and principal.org_id is not None
+            and not org_gate(db(), principal.org_id)
+        )
+        if suspended:
+            return domain_error_response(
+                Unauthenticated("The organization is suspended", code="org_suspended")
+            )
+        g.principal = principal
+        return None
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+        # Answers carry personal data; nothing in between may keep a copy.
+        response.headers.setdefault("Cache-Control", "no-store")
+        endpoint = request.endpoint or "unknown"
+        REQUESTS.labels(name, endpoint, request.method, str(response.status_code)).inc()
+        started = g.get("started")
+        if started is not None:
+            LATENCY.labels(name, endpoint).observe(time.perf_counter() - started)
+        return response
+
+    @app.teardown_request
+    def _teardown(_error: BaseException | None) -> None:
+        session: Session | None = g.pop("_db", None)
+        if session is not None:
+            session.close()
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            current_request_id.reset(token)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok", service=name)
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        failures = {}
+        for check_name, check in checks.items():
+            try:
+                check()
+            except Exception as exc:  # readiness reports every failure, whatever its kind
+                failures[check_name] = type(exc).__name__
+        status = 503 if failures else 200
+        return jsonify(status="ready" if not failures else "not ready", failures=failures), status
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return metrics_response()
+
+    @app.get("/openapi.json")
+    def openapi() -> Response:
+        return jsonify(build_openapi(app, f"Tsunagu {name} service"))
+
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    return app

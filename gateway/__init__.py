@@ -1,0 +1,1 @@
+"""The gateway: web UI (Japanese first) and /api/v1 routing to the services."""

@@ -1,0 +1,1 @@
+"""The back-end services. Each owns its database; none imports another."""

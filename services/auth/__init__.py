@@ -1,0 +1,65 @@
+"""The auth service: tenants, people, credentials, sessions and principal tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.config import Settings, load_settings
+from common.db import make_engine, make_session_factory, ping
+from common.http.service import create_service_app
+from common.principal import (
+    PrincipalSigner,
+    PrincipalVerifier,
+    load_private_key,
+    load_public_key,
+)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+NAME = "auth"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+) -> Flask:
+    from datetime import timedelta
+
+    from services.auth.api import bp
+    from services.auth.domain.passwords import PasswordHashing
+    from services.auth.domain.sessions import SessionPolicy
+    from services.auth.operations import AuthDeps
+
+    settings = settings or load_settings()
+    engine: sa.Engine | None = None
+    if session_factory is None:
+        engine = make_engine(settings.database_url(NAME))
+        session_factory = make_session_factory(engine)
+    signer = PrincipalSigner(
+        load_private_key(settings.principal_private_key, settings.keys_dir),
+        ttl_seconds=settings.principal_ttl_seconds,
+    )
+    verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
+    checks = {"database": (lambda: ping(engine))} if engine is not None else {}
+    app = create_service_app(
+        NAME,
+        settings,
+        session_factory=session_factory,
+        verifier=verifier,
+        blueprints=[bp],
+        readiness_checks=checks,
+    )
+    app.extensions["auth_deps"] = AuthDeps(
+        settings=settings,
+        hashing=PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_kib),
+        signer=signer,
+        policy=SessionPolicy(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+        ),
+    )
+    return app

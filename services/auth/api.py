@@ -1,0 +1,303 @@
+"""The auth service's HTTP API: thin views that parse, call one operation, shape JSON.
+
+``/internal/*`` endpoints serve the gateway: they turn credentials, session cookies and
+access tokens into short-lived principal tokens. They are public in the sense that the
+caller proves itself with the secret it sends, exactly as through the gateway.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from common.audit import query_audit
+from common.errors import Forbidden
+from common.http.openapi import endpoint
+from common.http.service import current_principal, db
+from common.permissions import Perm
+from common.schemas import PageQuery
+from services.auth.models import AuditEntry
+from services.auth.operations import AuthDeps, identity, tenants, users
+from services.auth.operations.common import user_as_dict
+from services.auth.schemas import (
+    AccessTokenResolveBody,
+    AuditQuery,
+    ConsortiumCreate,
+    ConsortiumUpdate,
+    InvitationAccept,
+    LoginBody,
+    OrgCreate,
+    OrgListQuery,
+    OrgUpdate,
+    PasswordChange,
+    SessionTokenBody,
+    StatusChange,
+    TokenCreate,
+    TotpCode,
+    UserInvite,
+    UserUpdate,
+)
+
+bp = Blueprint("auth", __name__)
+
+
+def deps() -> AuthDeps:
+    result: AuthDeps = current_app.extensions["auth_deps"]
+    return result
+
+
+def _resolved_json(resolved: identity.Resolved) -> dict[str, Any]:
+    return {
+        "principal_token": resolved.principal_token,
+        "expires_in": resolved.expires_in,
+        "csrf_token": resolved.csrf_token,
+        "mfa_enrollment_required": resolved.mfa_enrollment_required,
+        "user": user_as_dict(resolved.user),
+    }
+
+
+# --- internal: the gateway's questions -------------------------------------------------
+
+
+class LoginRequest(LoginBody):
+    previous_session_token: str | None = None
+
+
+@bp.post("/internal/sessions")
+@endpoint(
+    "Sign in; returns a new session secret and a principal token",
+    body=LoginRequest,
+    public=True,
+    tags=("internal",),
+)
+def internal_login(body: LoginRequest) -> Response:
+    secret, resolved = identity.login(db(), deps(), body, body.previous_session_token)
+    return jsonify(_resolved_json(resolved) | {"session_token": secret})
+
+
+@bp.post("/internal/sessions/resolve")
+@endpoint(
+    "The principal behind a session secret", body=SessionTokenBody, public=True, tags=("internal",)
+)
+def internal_resolve_session(body: SessionTokenBody) -> Response:
+    return jsonify(_resolved_json(identity.resolve_session(db(), deps(), body.session_token)))
+
+
+@bp.post("/internal/sessions/end")
+@endpoint("Sign out", body=SessionTokenBody, public=True, tags=("internal",))
+def internal_logout(body: SessionTokenBody) -> tuple[str, int]:
+    identity.logout(db(), body.session_token)
+    return "", 204
+
+
+@bp.post("/internal/tokens/resolve")
+@endpoint(
+    "The principal behind a personal access token",
+    body=AccessTokenResolveBody,
+    public=True,
+    tags=("internal",),
+)
+def internal_resolve_token(body: AccessTokenResolveBody) -> Response:
+    return jsonify(_resolved_json(identity.resolve_access_token(db(), deps(), body.token)))
+
+
+# --- identity --------------------------------------------------------------------------
+
+
+@bp.get("/me")
+@endpoint("Who am I")
+def me() -> Response:
+    return jsonify(identity.me(db(), current_principal()))
+
+
+@bp.post("/me/password")
+@endpoint("Change my password", body=PasswordChange)
+def change_password(body: PasswordChange) -> tuple[str, int]:
+    identity.change_password(db(), deps(), current_principal(), body)
+    return "", 204
+
+
+@bp.post("/me/mfa/totp")
+@endpoint("Start TOTP enrolment: secret, otpauth URI and QR code", status=201)
+def start_totp() -> tuple[Response, int]:
+    return jsonify(identity.start_totp(db(), current_principal())), 201
+
+
+@bp.post("/me/mfa/totp/confirm")
+@endpoint("Confirm TOTP enrolment with a first code; returns recovery codes", body=TotpCode)
+def confirm_totp(body: TotpCode) -> Response:
+    return jsonify(identity.confirm_totp(db(), current_principal(), body.code))
+
+
+@bp.post("/me/mfa/totp/disable")
+@endpoint("Turn TOTP off (unless the organization requires it)", body=TotpCode)
+def disable_totp(body: TotpCode) -> tuple[str, int]:
+    identity.disable_totp(db(), current_principal(), body.code)
+    return "", 204
+
+
+@bp.post("/tokens")
+@endpoint("Create a personal access token (shown once)", body=TokenCreate, status=201)
+def create_token(body: TokenCreate) -> tuple[Response, int]:
+    return jsonify(identity.create_access_token(db(), current_principal(), body)), 201
+
+
+@bp.get("/tokens")
+@endpoint("My personal access tokens")
+def list_tokens() -> Response:
+    return jsonify(items=identity.list_access_tokens(db(), current_principal()), next_cursor=None)
+
+
+@bp.delete("/tokens/<uuid:token_id>")
+@endpoint("Revoke one of my tokens", status=204)
+def revoke_token(token_id: uuid.UUID) -> tuple[str, int]:
+    identity.revoke_access_token(db(), current_principal(), token_id)
+    return "", 204
+
+
+@bp.get("/invitations/<token>")
+@endpoint("What an invitation is for", public=True)
+def invitation(token: str) -> Response:
+    return jsonify(identity.invitation_details(db(), token))
+
+
+@bp.post("/invitations/<token>/accept")
+@endpoint("Accept an invitation: set a password", body=InvitationAccept, public=True)
+def accept_invitation(token: str, body: InvitationAccept) -> Response:
+    return jsonify(identity.accept_invitation(db(), deps(), token, body))
+
+
+# --- consortia and organizations -------------------------------------------------------
+
+
+@bp.post("/consortia")
+@endpoint("Create a consortium (platform admin)", body=ConsortiumCreate, status=201)
+def create_consortium(body: ConsortiumCreate) -> tuple[Response, int]:
+    return jsonify(tenants.create_consortium(db(), current_principal(), body)), 201
+
+
+@bp.get("/consortia")
+@endpoint("List consortia", query=PageQuery)
+def list_consortia(query: PageQuery) -> Response:
+    return jsonify(tenants.list_consortia(db(), current_principal(), query.limit, query.cursor))
+
+
+@bp.get("/consortia/<uuid:consortium_id>")
+@endpoint("One consortium")
+def get_consortium(consortium_id: uuid.UUID) -> Response:
+    return jsonify(tenants.get_consortium_for(db(), current_principal(), consortium_id))
+
+
+@bp.patch("/consortia/<uuid:consortium_id>")
+@endpoint("Edit a consortium", body=ConsortiumUpdate)
+def update_consortium(consortium_id: uuid.UUID, body: ConsortiumUpdate) -> Response:
+    return jsonify(tenants.update_consortium(db(), current_principal(), consortium_id, body))
+
+
+@bp.post("/organizations")
+@endpoint("Register a member organization", body=OrgCreate, status=201)
+def register_org(body: OrgCreate) -> tuple[Response, int]:
+    return jsonify(tenants.register_org(db(), current_principal(), body)), 201
+
+
+class OrgPageQuery(OrgListQuery, PageQuery):
+    pass
+
+
+@bp.get("/organizations")
+@endpoint("List member organizations", query=OrgPageQuery)
+def list_orgs(query: OrgPageQuery) -> Response:
+    return jsonify(
+        tenants.list_orgs(
+            db(), current_principal(), query.consortium_id, query.status, query.limit, query.cursor
+        )
+    )
+
+
+@bp.get("/organizations/<uuid:org_id>")
+@endpoint("One member organization")
+def get_org(org_id: uuid.UUID) -> Response:
+    return jsonify(tenants.get_org_for(db(), current_principal(), org_id))
+
+
+@bp.patch("/organizations/<uuid:org_id>")
+@endpoint("Edit a member organization", body=OrgUpdate)
+def update_org(org_id: uuid.UUID, body: OrgUpdate) -> Response:
+    return jsonify(tenants.update_org(db(), current_principal(), org_id, body))
+
+
+@bp.post("/organizations/<uuid:org_id>/suspend")
+@endpoint("Suspend a member: its users are signed out and cannot sign in", body=StatusChange)
+def suspend_org(org_id: uuid.UUID, body: StatusChange) -> Response:
+    return jsonify(tenants.suspend_org(db(), current_principal(), org_id, body.reason))
+
+
+@bp.post("/organizations/<uuid:org_id>/reinstate")
+@endpoint("Reinstate a suspended member", body=StatusChange)
+def reinstate_org(org_id: uuid.UUID, body: StatusChange) -> Response:
+    return jsonify(tenants.reinstate_org(db(), current_principal(), org_id, body.reason))
+
+
+@bp.get("/directory")
+@endpoint("Active members of my consortium")
+def directory() -> Response:
+    return jsonify(tenants.directory(db(), current_principal()))
+
+
+# --- users -----------------------------------------------------------------------------
+
+
+@bp.post("/organizations/<uuid:org_id>/users")
+@endpoint("Invite a person to an organization", body=UserInvite, status=201)
+def invite_user(org_id: uuid.UUID, body: UserInvite) -> tuple[Response, int]:
+    return jsonify(users.invite_user(db(), deps(), current_principal(), org_id, body)), 201
+
+
+@bp.get("/organizations/<uuid:org_id>/users")
+@endpoint("People of an organization", query=PageQuery)
+def list_users(org_id: uuid.UUID, query: PageQuery) -> Response:
+    return jsonify(users.list_users(db(), current_principal(), org_id, query.limit, query.cursor))
+
+
+@bp.get("/users/<uuid:user_id>")
+@endpoint("One person")
+def get_user(user_id: uuid.UUID) -> Response:
+    return jsonify(users.get_user(db(), current_principal(), user_id))
+
+
+@bp.patch("/users/<uuid:user_id>")
+@endpoint("Change a person's role, name or active flag", body=UserUpdate)
+def update_user(user_id: uuid.UUID, body: UserUpdate) -> Response:
+    return jsonify(users.update_user(db(), current_principal(), user_id, body))
+
+
+@bp.post("/users/<uuid:user_id>/invitation")
+@endpoint("Issue a new invitation to a person who has not joined yet", status=201)
+def reissue_invitation(user_id: uuid.UUID) -> tuple[Response, int]:
+    return jsonify(users.reissue_invitation(db(), deps(), current_principal(), user_id)), 201
+
+
+# --- audit -----------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+@endpoint("My organization's sign-in and administration log (org admin)", query=AuditQuery)
+def audit_log(query: AuditQuery) -> Response:
+    principal = current_principal()
+    if not principal.can(Perm.AUDIT_READ) or principal.org_id is None:
+        raise Forbidden("Only organization admins read the audit log")
+    return jsonify(
+        query_audit(
+            db(),
+            AuditEntry,
+            org_id=principal.org_id,
+            resource_id=query.resource_id,
+            actor_id=query.actor_id,
+            since=query.from_,
+            until=query.to,
+            limit=query.limit,
+            cursor=query.cursor,
+        )
+    )

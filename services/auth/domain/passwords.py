@@ -1,0 +1,56 @@
+"""Password policy and hashing (argon2id)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
+
+from common.errors import FieldError
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256
+MIN_STRENGTH = 3
+"""zxcvbn score 0–4. Below 3 means a common password, a dictionary word with small
+changes, a keyboard walk or a repeat — guessable within hours offline."""
+
+
+def password_problems(password: str, *, context: tuple[str, ...] = ()) -> list[FieldError]:
+    """Why ``password`` is refused (empty when acceptable). ``context`` holds the user's
+    own words (email, name) that must not make up the password."""
+    if len(password) < MIN_LENGTH:
+        return [
+            FieldError("password", f"Use at least {MIN_LENGTH} characters", "password_too_short")
+        ]
+    if len(password) > MAX_LENGTH:
+        return [FieldError("password", "The password is too long", "password_too_long")]
+    # zxcvbn's cost grows with length; the first 100 characters decide strength anyway.
+    result = zxcvbn(password[:100], user_inputs=[c for c in context if c])
+    if result["score"] < MIN_STRENGTH:
+        return [
+            FieldError(
+                "password",
+                "This password is too common or easy to guess",
+                "password_too_weak",
+            )
+        ]
+    return []
+
+
+class PasswordHashing:
+    def __init__(self, time_cost: int = 3, memory_kib: int = 65536) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=2)
+        # Verified against when the email is unknown, so both answers take as long.
+        self._dummy = self._hasher.hash("tsunagu-timing-equaliser")
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(stored_hash)

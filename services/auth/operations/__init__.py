@@ -1,0 +1,19 @@
+"""Auth operations. Each one owns its transaction: the state change, its audit entry
+and its outbox event commit together or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from common.config import Settings
+from common.principal import PrincipalSigner
+from services.auth.domain.passwords import PasswordHashing
+from services.auth.domain.sessions import SessionPolicy
+
+
+@dataclass(frozen=True)
+class AuthDeps:
+    settings: Settings
+    hashing: PasswordHashing
+    signer: PrincipalSigner
+    policy: SessionPolicy

@@ -1,0 +1,126 @@
+"""Lookups and shapes the auth operations share."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from common.audit import record_audit
+from common.errors import NotFound
+from common.principal import Principal
+from services.auth.models import AuditEntry, Consortium, Organization, User
+
+
+def audit(
+    session: Session,
+    principal: Principal | None,
+    action: str,
+    resource_type: str,
+    resource_id: Any,
+    **kwargs: Any,
+) -> None:
+    record_audit(
+        session,
+        AuditEntry,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        principal=principal,
+        **kwargs,
+    )
+
+
+def get_org(session: Session, org_id: uuid.UUID) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound("No such organization")
+    return org
+
+
+def get_consortium(session: Session, consortium_id: uuid.UUID) -> Consortium:
+    consortium = session.get(Consortium, consortium_id)
+    if consortium is None:
+        raise NotFound("No such consortium")
+    return consortium
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def principal_for(
+    user: User, session_id: str | None = None, token_id: str | None = None
+) -> Principal:
+    org = user.org
+    kwargs: dict[str, Any] = {}
+    if token_id:
+        kwargs["token_id"] = token_id
+    return Principal(
+        user_id=user.id,
+        name=user.name,
+        org_id=user.org_id,
+        consortium_id=org.consortium_id if org else None,
+        org_kind=org.kind if org else None,
+        roles=frozenset({user.role}),
+        session_id=session_id,
+        **kwargs,
+    )
+
+
+def user_status(user: User) -> str:
+    if not user.active:
+        return "deactivated"
+    return "active" if user.password_hash else "invited"
+
+
+def user_as_dict(user: User) -> dict[str, Any]:
+    return {
+        "id": str(user.id),
+        "email": user.email,
+        "name": user.name,
+        "org_id": str(user.org_id) if user.org_id else None,
+        "role": user.role,
+        "roles": [user.role],
+        "active": user.active,
+        "status": user_status(user),
+        "mfa_enabled": user.totp_enabled,
+        "created_at": user.created_at.isoformat(),
+        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+    }
+
+
+def org_as_dict(org: Organization) -> dict[str, Any]:
+    return {
+        "id": str(org.id),
+        "consortium_id": str(org.consortium_id),
+        "name": org.name,
+        "kind": org.kind,
+        "sector": org.sector,
+        "address": org.address,
+        "representative": org.representative,
+        "status": org.status,
+        "status_reason": org.status_reason,
+        "mfa_required": org.mfa_required,
+        "created_at": org.created_at.isoformat(),
+        "updated_at": org.updated_at.isoformat(),
+    }
+
+
+def consortium_as_dict(consortium: Consortium) -> dict[str, Any]:
+    return {
+        "id": str(consortium.id),
+        "name": consortium.name,
+        "prefecture": consortium.prefecture,
+        "mfa_required": consortium.mfa_required,
+        "created_at": consortium.created_at.isoformat(),
+    }
+
+
+def mfa_required_for(user: User) -> bool:
+    org = user.org
+    if org is None:
+        return False
+    return bool(org.mfa_required or org.consortium.mfa_required)

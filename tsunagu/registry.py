@@ -1,0 +1,19 @@
+"""Every process Tsunagu runs, by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from common.config import SERVICES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WEB_APPS = {
+    "gateway": "gateway:create_app()",
+    **{service: f"services.{service}:create_app()" for service in SERVICES},
+}
+WORKERS = {service: f"services.{service}.worker:main" for service in SERVICES}
+
+
+def migrations_dir(service: str) -> Path:
+    return ROOT / "services" / service / "migrations"
