@@ -1,0 +1,158 @@
+"""What an event counts: the facts each event type contributes to the measures.
+
+Pure: takes the event's type and ``data`` (docs/events.md), returns facts or raises
+:class:`UnusableEvent` for data a report cannot place (the consumer retries, then
+dead-letters it, so the gap is visible rather than silent).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from common.clock import jst_date
+from common.fiscal import fiscal_year_of
+from services.reports.domain import kpi
+
+
+class UnusableEvent(ValueError):
+    """The event lacks what its type promises (docs/events.md)."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    measure: str
+    subject: str
+    """The person key (for LINE, the salted user hash)."""
+    fiscal_year: int
+    period: int
+    """Fiscal month: 1 = April … 12 = March, by the JST date."""
+    occurred_at: datetime
+
+
+def fiscal_period(moment: datetime) -> tuple[int, int]:
+    """(fiscal year, fiscal month) of a moment, by its date in Japan."""
+    return fiscal_year_of(moment), (jst_date(moment).month - 4) % 12 + 1
+
+
+def _time(data: Mapping[str, Any], name: str) -> datetime:
+    raw = data.get(name)
+    if not raw:
+        raise UnusableEvent(f"{name} is missing")
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise UnusableEvent(f"{name} is not an ISO 8601 time") from exc
+    if moment.tzinfo is None:
+        raise UnusableEvent(f"{name} has no UTC offset")
+    return moment.astimezone(UTC)
+
+
+_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _str(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
+    if value in (None, ""):
+        raise UnusableEvent(f"{name} is missing")
+    text = str(value)
+    if len(text) > 128:
+        raise UnusableEvent(f"{name} is too long")
+    return text
+
+
+def _code(data: Mapping[str, Any], name: str) -> str:
+    """An enum code (activity type, path kind): it becomes part of a measure's name."""
+    value = _str(data, name)
+    if not _CODE.match(value):
+        raise UnusableEvent(f"{name} is not a code: {value!r}")
+    return value
+
+
+def _placed(data: Mapping[str, Any], time_field: str) -> tuple[int, int, datetime]:
+    """Year and month of the fact. The producer's ``fiscal_year`` must agree with the JST
+    date: a disagreement is a producer bug that would put a count in the wrong year."""
+    moment = _time(data, time_field)
+    year, period = fiscal_period(moment)
+    given = data.get("fiscal_year")
+    if given is not None:
+        try:
+            given_year = int(given)
+        except (TypeError, ValueError) as exc:
+            raise UnusableEvent("fiscal_year is not an integer") from exc
+        if given_year != year:
+            raise UnusableEvent(
+                f"fiscal_year {given_year} disagrees with the JST date of {time_field} ({year})"
+            )
+    return year, period, moment
+
+
+TIME_FIELDS = {
+    "case.opened": "opened_at",
+    "contact.logged": "occurred_at",
+    "activity.recorded": "occurred_at",
+    "outcome.recorded": "occurred_at",
+    "line.followed": "at",
+    "line.unfollowed": "at",
+    "line.message_received": "at",
+}
+"""The event types that count something, and the field that dates them."""
+
+
+def _measures(event_type: str, data: Mapping[str, Any]) -> list[str]:
+    if event_type == "case.opened":
+        return [kpi.CASE_OPENED]
+    if event_type == "contact.logged":
+        by = _code(data, "by")
+        if by not in ("self", "family"):
+            raise UnusableEvent(f"by must be self or family, not {by!r}")
+        return [kpi.CONSULTATION, f"{kpi.CONSULTATION}.{by}"]
+    if event_type == "activity.recorded":
+        activity = _code(data, "type")
+        measures = [kpi.activity_measure(activity)]
+        if (
+            activity == "retention_followup"
+            and _int_or_none(data.get("checkpoint_months")) == 6
+            and data.get("retained") is True
+        ):
+            measures.append(kpi.RETAINED_6M)
+        return measures
+    if event_type == "outcome.recorded":
+        outcome = _code(data, "type")
+        if outcome == "job_search_started":
+            return [kpi.JOB_SEARCH]
+        if outcome == "path_decided":
+            return [kpi.PATH_DECIDED, kpi.path_measure(_code(data, "path"))]
+        if outcome == "retention":
+            return [kpi.RETAINED_6M]
+        return [f"outcome.{outcome}"]
+    if event_type == "line.followed":
+        return [kpi.LINE_FOLLOW]
+    if event_type == "line.unfollowed":
+        return [kpi.LINE_UNFOLLOW]
+    if event_type == "line.message_received":
+        return [kpi.LINE_MESSAGE]
+    return []
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def facts_of(event_type: str, data: Mapping[str, Any]) -> list[Fact]:
+    """The facts an event contributes; [] for a type that counts nothing."""
+    time_field = TIME_FIELDS.get(event_type)
+    if time_field is None:
+        return []
+    subject = _str(data, "line_user_hash" if event_type.startswith("line.") else "person_key")
+    year, period, moment = _placed(data, time_field)
+    measures = _measures(event_type, data)
+    if len(set(measures)) != len(measures):  # e.g. a path kind spelled like a measure
+        raise UnusableEvent("the event counts one measure twice")
+    return [Fact(m, subject, year, period, moment) for m in measures]

@@ -1,0 +1,69 @@
+"""Feeding events to the read model and looking at every table, for the reports tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.messaging.envelope import Event
+from services.reports.consumers import HANDLERS
+from services.reports.models import (
+    Fact,
+    OrgDirectoryEntry,
+    PersonMonth,
+    PersonSet,
+    ProcessedEvent,
+    ReferralRecord,
+    StoredEvent,
+    Tally,
+)
+
+CONSUMER = "reports"
+DERIVED = (Fact, PersonSet, PersonMonth, Tally, ReferralRecord, OrgDirectoryEntry)
+
+
+def consume(sessions: sessionmaker[Session], events: Iterable[Event]) -> int:
+    """Apply each event as the EventConsumer does: the tracking row and the handler's
+    changes in one transaction per event; a duplicate id changes nothing."""
+    applied = 0
+    for event in events:
+        with sessions() as session:
+            seen = session.get(ProcessedEvent, (CONSUMER, event.id))
+            if seen is not None:
+                continue
+            session.add(ProcessedEvent(consumer=CONSUMER, event_id=event.id, event_type=event.type))
+            session.flush()
+            HANDLERS[event.type](session, event)
+            session.commit()
+            applied += 1
+    return applied
+
+
+def feed(sessions: sessionmaker[Session], events: Iterable[Event]) -> None:
+    """Apply every event through the handler in one transaction (no tracking rows)."""
+    with sessions() as session:
+        for event in events:
+            HANDLERS[event.type](session, event)
+        session.commit()
+
+
+def _rows(session: Session, model: Any) -> list[tuple[Any, ...]]:
+    columns = [c for c in model.__table__.columns]
+    return sorted(
+        (tuple(str(v) for v in row) for row in session.execute(sa.select(*columns))),
+    )
+
+
+def dump(session: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """Every derived table, sorted: two read models are the same iff their dumps are."""
+    return {model.__tablename__: _rows(session, model) for model in DERIVED}
+
+
+def wipe(session: Session) -> None:
+    """Forget every event and everything derived from them (targets and snapshots stay)."""
+    for model in (*DERIVED, StoredEvent, ProcessedEvent):
+        session.execute(sa.delete(model))
+    session.commit()
