@@ -47,9 +47,11 @@ def insert_for(session: Session, table: Any) -> Any:
     return module.insert(table)
 
 
-def _rowcount(result: sa.Result[Any]) -> int:
-    """Rows an INSERT … ON CONFLICT DO NOTHING wrote: 0 when the row was there already."""
-    return cast(sa.CursorResult[Any], result).rowcount
+def _inserted(result: sa.Result[Any]) -> bool:
+    """Whether an ``INSERT … ON CONFLICT DO NOTHING RETURNING …`` wrote its row. (Not
+    ``rowcount``: with PostgreSQL's implicit RETURNING of a serial key it counts the
+    parameter sets, not the rows written.)"""
+    return result.first() is not None
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -76,7 +78,7 @@ def store_event(session: Session, event: Event) -> bool:
         "received_at": utcnow(),
         "body": event.to_json(),
     }
-    return bool(_rowcount(connection.execute(_statements(connection).event_insert, params)))
+    return _inserted(connection.execute(_statements(connection).event_insert, params))
 
 
 def apply_event(session: Session, event: Event) -> None:
@@ -180,10 +182,15 @@ class _Statements:
             cast(sa.Table, PersonSet.__table__),
             cast(sa.Table, Tally.__table__),
         )
-        self.event_insert = module.insert(StoredEvent.__table__).on_conflict_do_nothing(
-            index_elements=["event_id"]
+        events = cast(sa.Table, StoredEvent.__table__)
+        self.event_insert = (
+            module.insert(events)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(events.c.seq)
         )
-        self.month_insert = module.insert(months).on_conflict_do_nothing()
+        self.month_insert = (
+            module.insert(months).on_conflict_do_nothing().returning(months.c.period)
+        )
         key = sa.and_(
             *(
                 sets.c[name] == sa.bindparam(f"k_{name}")
@@ -191,7 +198,9 @@ class _Statements:
             )
         )
         self.set_select = sa.select(sets.c.first_period).where(key).with_for_update()
-        self.set_insert = module.insert(sets).on_conflict_do_nothing()
+        self.set_insert = (
+            module.insert(sets).on_conflict_do_nothing().returning(sets.c.first_period)
+        )
         self.set_update = sa.update(sets).where(key).values(first_period=sa.bindparam("k_period"))
         upsert = module.insert(tallies)
         self.tally_upsert = upsert.on_conflict_do_update(
@@ -235,12 +244,12 @@ def count_fact(
     deltas[0][0] += 1
     deltas[period][0] += 1
 
-    if _rowcount(connection.execute(st.month_insert, person | {"period": period})):
+    if _inserted(connection.execute(st.month_insert, person | {"period": period})):
         deltas[period][1] += 1
 
     first = connection.execute(st.set_select, person_key).scalar()
     if first is None:
-        if _rowcount(connection.execute(st.set_insert, person | {"first_period": period})):
+        if _inserted(connection.execute(st.set_insert, person | {"first_period": period})):
             deltas[0][1] += 1
             deltas[0][2] += 1
             deltas[period][2] += 1
