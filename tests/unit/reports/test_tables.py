@@ -1,0 +1,125 @@
+"""The KPI table, plan periods, small cells, funnels, snapshot differences."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.reports.domain.diff import report_diff
+from services.reports.domain.funnel import funnel
+from services.reports.domain.plan import PlanPeriod, plan_for
+from services.reports.domain.report import Counts, attainment, kpi_report
+from services.reports.domain.suppression import cell, suppress_kpi_report
+
+PLAN = PlanPeriod(2020, 3)
+
+
+def _rows(report: dict) -> dict[str, dict]:
+    return {row["kpi"]: row for row in report["rows"]}
+
+
+@pytest.mark.parametrize(
+    ("actual", "target", "expected"),
+    [(512, 30, 512 / 30), (0, 5, 0.0), (3, None, None), (3, 0, None), (None, 4, None)],
+)
+def test_attainment_is_actual_over_target_and_null_without_a_target(
+    actual: int | None, target: int | None, expected: float | None
+) -> None:
+    assert attainment(actual, target) == expected
+
+
+@pytest.mark.parametrize(
+    ("year", "stored", "earliest", "start"),
+    [
+        (2020, None, None, 2020),
+        (2022, None, 2020, 2020),
+        (2023, None, 2020, 2023),
+        (2019, None, 2020, 2017),
+        (2022, PlanPeriod(2021, 3), 2019, 2021),
+        (2026, PlanPeriod(2021, 5), None, 2026),
+    ],
+)
+def test_the_plan_period_containing_a_year(
+    year: int, stored: PlanPeriod | None, earliest: int | None, start: int
+) -> None:
+    plan = plan_for(year, stored=stored, earliest_target_year=earliest)
+    assert plan.start == start
+    assert year in plan.fiscal_years
+
+
+def test_the_plan_label_reads_in_reiwa_with_gannen() -> None:
+    assert PlanPeriod(2019, 3).as_dict()["label"] == "令和元年度〜令和3年度"
+
+
+def test_persons_and_contacts_sit_side_by_side_and_the_cumulative_column_adds_the_years() -> None:
+    tallies = {
+        2020: {
+            "consultation": Counts(events=759, persons=512),
+            "consultation.self": Counts(events=560, persons=400),
+            "consultation.family": Counts(events=199, persons=130),
+            "line.follow": Counts(events=15, persons=14),
+            "line.unfollow": Counts(events=2, persons=2),
+        },
+        2021: {"consultation": Counts(events=40, persons=20)},
+    }
+    targets = {2020: {"consulted_persons": 30}, 2021: {"consulted_persons": 35}}
+    report = kpi_report(2020, PLAN, tallies, targets)
+    rows = _rows(report)
+    consulted = rows["consulted_persons"]
+    assert (consulted["actual"], consulted["persons"], consulted["contacts"]) == (512, 512, 759)
+    family_only = consulted["breakdown"][1]
+    assert (family_only["key"], family_only["persons"]) == ("family_only", 112)
+    assert consulted["cumulative"] == {"target": 65, "actual": 532, "attainment": 532 / 65}
+    assert rows["contacts_total"]["actual"] == 759
+    line = rows["line_friends"]
+    assert (line["actual"], line["persons"], line["unfollows"], line["net"]) == (15, 14, 2, 13)
+    assert rows["job_search_persons"]["cumulative"] == {
+        "target": None,
+        "actual": 0,
+        "attainment": None,
+    }
+
+
+def test_small_cells_become_less_than_five_but_zero_and_targets_stay() -> None:
+    assert [cell(v, 5) for v in (0, 1, 4, 5, -3)] == [0, "<5", "<5", 5, "<5"]
+    tallies = {2020: {"path_decided": Counts(3, 3), "consultation": Counts(40, 12)}}
+    raw = kpi_report(2020, PLAN, tallies, {2020: {"path_decided_persons": 2}})
+    shown = suppress_kpi_report(raw, 5)
+    path = _rows(shown)["path_decided_persons"]
+    assert (path["target"], path["actual"], path["attainment"]) == (2, "<5", None)
+    assert path["years"][1]["actual"] == 0
+    assert _rows(shown)["consulted_persons"]["actual"] == 12
+    assert _rows(raw)["path_decided_persons"]["actual"] == 3  # the original is untouched
+
+
+def test_the_funnel_rates_come_from_the_stage_before_and_from_the_first() -> None:
+    stages = funnel(
+        {
+            "consultation": Counts(100, 40),
+            "job_search": Counts(12, 10),
+            "path_decided": Counts(5, 5),
+        }
+    )
+    assert [s["persons"] for s in stages] == [40, 10, 5, 0]
+    assert stages[0]["rate_from_previous"] is None
+    assert stages[1]["rate_from_previous"] == 0.25
+    assert stages[2]["rate_from_first"] == 5 / 40
+    assert stages[3]["rate_from_previous"] == 0.0
+
+
+def test_a_snapshot_diff_lists_only_what_changed() -> None:
+    before = kpi_report(2020, PLAN, {2020: {"consultation": Counts(10, 8)}}, {})
+    after = kpi_report(
+        2020, PLAN, {2020: {"consultation": Counts(11, 8)}}, {2020: {"consulted_persons": 9}}
+    )
+    changes = {(c["kpi"], c["field"]): c for c in report_diff(before, after)}
+    assert set(changes) == {
+        ("consulted_persons", "target"),
+        ("consulted_persons", "contacts"),
+        ("consulted_persons", "cumulative.target"),
+        ("contacts_total", "actual"),
+        ("contacts_total", "contacts"),
+        ("contacts_total", "cumulative.actual"),
+    }
+    assert changes[("consulted_persons", "target")]["delta"] is None  # from no target to 9
+    assert changes[("contacts_total", "actual")]["delta"] == 1
+    assert report_diff(after, after) == []
