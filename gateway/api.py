@@ -12,8 +12,8 @@ from flask_login import current_user
 from common.errors import FieldError
 from common.http.client import UpstreamResponse, UpstreamTimeout, UpstreamUnavailable
 from common.http.problems import problem_response
-from gateway.identity import SESSION_COOKIE, AuthRefused, IdentityResolver, problem_json
 from gateway.auditlog import BadCursor, SourceFailed, merged_page
+from gateway.identity import SESSION_COOKIE, AuthRefused, IdentityResolver
 from gateway.routes import service_for
 from gateway.security import UNSAFE_METHODS, tokens_match
 from gateway.upstreams import Upstreams, upstream_error_response
@@ -38,8 +38,9 @@ def resolver() -> IdentityResolver:
     return result
 
 
-def _problem(status: int, title: str, detail: str, code: str,
-             errors: list[FieldError] | None = None) -> Response:
+def _problem(
+    status: int, title: str, detail: str, code: str, errors: list[FieldError] | None = None
+) -> Response:
     return problem_response(status, title, detail, code=code, errors=errors)
 
 
@@ -54,33 +55,49 @@ def _csrf_and_mfa() -> Response | None:
         and request.endpoint != "api.sign_in"
         and not tokens_match(identity.csrf_token, request.headers.get("X-CSRF-Token"))
     ):
-        return _problem(403, "CSRF check failed",
-                        "Send the csrf_token from POST /session or GET /me as X-CSRF-Token.",
-                        "csrf_failed")
+        return _problem(
+            403,
+            "CSRF check failed",
+            "Send the csrf_token from POST /session or GET /me as X-CSRF-Token.",
+            "csrf_failed",
+        )
     path = (request.view_args or {}).get("path", "")
-    if identity.mfa_enrollment_required and request.endpoint == "api.proxy" and path not in (
-        MFA_ENROLMENT_PATHS
+    if (
+        identity.mfa_enrollment_required
+        and request.endpoint == "api.proxy"
+        and path not in (MFA_ENROLMENT_PATHS)
     ):
-        return _problem(403, "Two-step sign-in required",
-                        "Your organization requires two-step sign-in: set it up first.",
-                        "mfa_enrollment_required")
+        return _problem(
+            403,
+            "Two-step sign-in required",
+            "Your organization requires two-step sign-in: set it up first.",
+            "mfa_enrollment_required",
+        )
     return None
 
 
 def _session_cookie(response: Response, secret: str | None) -> None:
     settings = current_app.extensions["settings"]
     if secret is None:
-        response.delete_cookie(SESSION_COOKIE, path="/", samesite="Lax",
-                               secure=settings.secure_cookies, httponly=True)
+        response.delete_cookie(
+            SESSION_COOKIE, path="/", samesite="Lax", secure=settings.secure_cookies, httponly=True
+        )
     else:
-        response.set_cookie(SESSION_COOKIE, secret, path="/", httponly=True, samesite="Lax",
-                            secure=settings.secure_cookies,
-                            max_age=settings.session_absolute_hours * 3600)
+        response.set_cookie(
+            SESSION_COOKIE,
+            secret,
+            path="/",
+            httponly=True,
+            samesite="Lax",
+            secure=settings.secure_cookies,
+            max_age=settings.session_absolute_hours * 3600,
+        )
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False), status=status,
-                    mimetype="application/json")
+    return Response(
+        json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json"
+    )
 
 
 def _passthrough(upstream: UpstreamResponse) -> Response:
@@ -98,13 +115,23 @@ def sign_in() -> Response:
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        return _problem(422, "Validation failed", "Body must be a JSON object", "validation_failed",
-                        [FieldError("body", "Body must be a JSON object", "object_type")])
+        return _problem(
+            422,
+            "Validation failed",
+            "Body must be a JSON object",
+            "validation_failed",
+            [FieldError("body", "Body must be a JSON object", "object_type")],
+        )
     allowed = {"email", "password", "otp"}
     unknown = sorted(set(body) - allowed)
     if unknown:
-        return _problem(422, "Validation failed", "Unknown fields", "validation_failed",
-                        [FieldError(f, "Unknown field", "extra_forbidden") for f in unknown])
+        return _problem(
+            422,
+            "Validation failed",
+            "Unknown fields",
+            "validation_failed",
+            [FieldError(f, "Unknown field", "extra_forbidden") for f in unknown],
+        )
     payload = {k: body.get(k) for k in allowed if body.get(k) is not None}
     payload["client_ip"] = request.remote_addr or ""
     payload["user_agent"] = (request.user_agent.string or "")[:200]
@@ -116,11 +143,13 @@ def sign_in() -> Response:
     except AuthRefused as refused:
         return _passthrough(refused.response)
     user = identity.user
-    response = _json({
-        "user": {k: user.get(k) for k in ("id", "email", "name", "org_id", "roles")},
-        "csrf_token": identity.csrf_token,
-        "mfa_enrollment_required": identity.mfa_enrollment_required,
-    })
+    response = _json(
+        {
+            "user": {k: user.get(k) for k in ("id", "email", "name", "org_id", "roles")},
+            "csrf_token": identity.csrf_token,
+            "mfa_enrollment_required": identity.mfa_enrollment_required,
+        }
+    )
     _session_cookie(response, secret)
     return response
 
@@ -136,15 +165,15 @@ def sign_out() -> Response:
 
 
 def _forward(service: str, path: str, query: bytes, body: bytes | None) -> UpstreamResponse:
-    headers = {name: value for name in FORWARD_REQUEST_HEADERS
-               if (value := request.headers.get(name))}
+    headers = {
+        name: value for name in FORWARD_REQUEST_HEADERS if (value := request.headers.get(name))
+    }
     if current_user.is_authenticated:
         headers["Authorization"] = f"Bearer {current_user.identity.principal_token}"
     target = "/" + path
     if query:
         target += "?" + query.decode("latin-1")
-    return upstreams().client(service).request(request.method, target, body=body,
-                                               headers=headers)
+    return upstreams().client(service).request(request.method, target, body=body, headers=headers)
 
 
 @bp.route("/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -172,15 +201,25 @@ def audit() -> Response:
     try:
         limit = min(max(int(request.args.get("limit", 50)), 1), 200)
     except ValueError:
-        return _problem(422, "Validation failed", "limit must be an integer", "validation_failed",
-                        [FieldError("limit", "Must be an integer", "int_parsing")])
+        return _problem(
+            422,
+            "Validation failed",
+            "limit must be an integer",
+            "validation_failed",
+            [FieldError("limit", "Must be an integer", "int_parsing")],
+        )
     params = {k: v for k, v in request.args.items() if k not in ("cursor", "limit")}
     token = current_user.identity.principal_token if current_user.is_authenticated else None
     try:
         page = merged_page(upstreams(), token, params, request.args.get("cursor"), limit)
     except BadCursor:
-        return _problem(422, "Validation failed", "Malformed cursor", "validation_failed",
-                        [FieldError("cursor", "Malformed cursor", "cursor_invalid")])
+        return _problem(
+            422,
+            "Validation failed",
+            "Malformed cursor",
+            "validation_failed",
+            [FieldError("cursor", "Malformed cursor", "cursor_invalid")],
+        )
     except SourceFailed as failed:
         return _passthrough(failed.response)
     except (UpstreamUnavailable, UpstreamTimeout) as exc:

@@ -56,9 +56,15 @@ def _client(path: str) -> Any:
     return upstreams.client(service)
 
 
-def call_raw(method: str, path: str, *, json_body: Any = None,
-             params: dict[str, Any] | None = None, body: bytes | None = None,
-             content_type: str | None = None) -> UpstreamResponse:
+def call_raw(
+    method: str,
+    path: str,
+    *,
+    json_body: Any = None,
+    params: dict[str, Any] | None = None,
+    body: bytes | None = None,
+    content_type: str | None = None,
+) -> UpstreamResponse:
     """One call as the signed-in user. Raises ApiError for answers ≥ 400."""
     token = current_user.identity.principal_token if current_user.is_authenticated else None
     client = _client(path)
@@ -81,8 +87,9 @@ def call_raw(method: str, path: str, *, json_body: Any = None,
     return response
 
 
-def call(method: str, path: str, *, json_body: Any = None,
-         params: dict[str, Any] | None = None) -> Any:
+def call(
+    method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None
+) -> Any:
     return call_raw(method, path, json_body=json_body, params=params).json()
 
 

@@ -66,9 +66,7 @@ def merged_page(
         answer = response.json()
         pages[service] = [dict(item, service=service) for item in answer["items"]]
         more[service] = answer.get("next_cursor") is not None
-    merged = heapq.merge(
-        *pages.values(), key=lambda e: (e["occurred_at"], e["id"]), reverse=True
-    )
+    merged = heapq.merge(*pages.values(), key=lambda e: (e["occurred_at"], e["id"]), reverse=True)
     items = [item for _, item in zip(range(limit), merged, strict=False)]
     next_state: dict[str, Any] = dict(state)
     for service, page in pages.items():

@@ -23,7 +23,7 @@ def select_locale() -> str:
         return str(chosen)
     best = request.accept_languages.best_match(LOCALES)
     # Japanese unless the browser prefers English over Japanese.
-    return "en" if best == "en" and "ja" not in request.accept_languages else "ja"
+    return "en" if best == "en" and request.accept_languages.quality("ja") == 0 else "ja"
 
 
 def translation_directories() -> str:

@@ -37,7 +37,7 @@ class Identity:
     secret: str
 
 
-class GatewayUser(UserMixin):  # type: ignore[misc]
+class GatewayUser(UserMixin):
     """flask-login's view of the caller."""
 
     def __init__(self, identity: Identity) -> None:

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -128,15 +129,18 @@ def install(app: Flask) -> None:
         return {"csrf_field": csrf_field, "csrf_token_value": form_csrf_token, "url_with": url_with}
 
     @app.before_request
-    def _ui_guards() -> Response | None:
+    def _ui_guards() -> ResponseReturnValue | None:
         if request.blueprint == "api" or request.endpoint in (None, "static"):
             return None
         if request.method == "POST":
             given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
             if not tokens_match(form_csrf_token(), given):
                 return Response(
-                    render_template("errors/error.html", status=400,
-                                    message=_l("The form expired. Reload the page and try again.")),
+                    render_template(
+                        "errors/error.html",
+                        status=400,
+                        message=_l("The form expired. Reload the page and try again."),
+                    ),
                     status=400,
                 )
         if (
@@ -144,8 +148,9 @@ def install(app: Flask) -> None:
             and current_user.identity.mfa_enrollment_required
             and request.endpoint not in MFA_FREE_ENDPOINTS
         ):
-            flash(_l("Your organization requires two-step sign-in. Set it up to continue."),
-                  "warning")
+            flash(
+                _l("Your organization requires two-step sign-in. Set it up to continue."), "warning"
+            )
             return redirect(url_for("core.account_mfa"))
         return None
 

@@ -25,9 +25,13 @@ class Upstreams:
 def upstream_error_response(service: str, error: Exception) -> Response:
     if isinstance(error, UpstreamTimeout):
         log.warning("upstream timed out", extra={"service": service})
-        return problem_response(504, "Gateway timeout",
-                                f"The {service} service did not answer in time.",
-                                code="upstream_timeout")
+        return problem_response(
+            504,
+            "Gateway timeout",
+            f"The {service} service did not answer in time.",
+            code="upstream_timeout",
+        )
     log.warning("upstream unavailable", extra={"service": service, "error": type(error).__name__})
-    return problem_response(502, "Bad gateway", f"The {service} service is not reachable.",
-                            code="upstream_unavailable")
+    return problem_response(
+        502, "Bad gateway", f"The {service} service is not reachable.", code="upstream_unavailable"
+    )

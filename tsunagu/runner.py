@@ -27,7 +27,9 @@ READY_TIMEOUT = 120.0
 def process_environment(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(ROOT) + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+    )
     env["PYTHONUNBUFFERED"] = "1"
     env["TSUNAGU_DATA_DIR"] = str(settings.data_dir)
     env.setdefault("TSUNAGU_LOG_FORMAT", "text")

@@ -77,8 +77,9 @@ def consortia() -> Any:
     if request.method == "POST":
         form = _form(("name", "prefecture"))
         try:
-            created = api.post("/consortia", dict(form, mfa_required=request.form.get(
-                "mfa_required") == "on"))
+            created = api.post(
+                "/consortia", dict(form, mfa_required=request.form.get("mfa_required") == "on")
+            )
         except ApiError as error:
             if error.status != 422:
                 raise
@@ -87,15 +88,16 @@ def consortia() -> Any:
             flash(_l("The consortium has been created."), "success")
             return redirect(url_for("admin.consortium", consortium_id=created["id"]))
     page = api.get("/consortia", limit=200)
-    return render_template("admin/consortia.html", consortia=page["items"], form=form,
-                           errors=errors), (422 if errors else 200)
+    return render_template(
+        "admin/consortia.html", consortia=page["items"], form=form, errors=errors
+    ), (422 if errors else 200)
 
 
 @bp.route("/consortia/<uuid:consortium_id>", methods=["GET", "POST"])
 @login_required
 def consortium(consortium_id: uuid.UUID) -> Any:
     if request.method == "POST":
-        body = {"mfa_required": request.form.get("mfa_required") == "on"}
+        body: dict[str, Any] = {"mfa_required": request.form.get("mfa_required") == "on"}
         if request.form.get("name", "").strip():
             body["name"] = request.form["name"].strip()
         try:
@@ -113,8 +115,12 @@ def consortium(consortium_id: uuid.UUID) -> Any:
 # --- organizations ---------------------------------------------------------------------
 
 
-def _organizations_page(consortium_id: uuid.UUID | str | None, *, form: dict[str, Any] | None = None,
-                        errors: dict[str, str] | None = None) -> Any:
+def _organizations_page(
+    consortium_id: uuid.UUID | str | None,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Any:
     consortium_row = api.get(f"/consortia/{consortium_id}") if consortium_id else None
     params: dict[str, Any] = {"limit": 200}
     if consortium_id:
@@ -146,8 +152,7 @@ def organizations() -> Any:
             if error.status != 422:
                 raise
             return _organizations_page(consortium_id, form=form, errors=form_errors(error))
-        flash(_l("The organization has been registered. Invite its first admin below."),
-              "success")
+        flash(_l("The organization has been registered. Invite its first admin below."), "success")
         return redirect(url_for("admin.organization", org_id=created["id"]))
     return _organizations_page(consortium_id)
 
@@ -160,9 +165,14 @@ def my_org() -> Response:
     return redirect(url_for("admin.organization", org_id=current_user.principal.org_id))
 
 
-def _org_page(org_id: uuid.UUID, *, invitation: dict[str, Any] | None = None,
-              invite_form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-              status: int = 200) -> Any:
+def _org_page(
+    org_id: uuid.UUID,
+    *,
+    invitation: dict[str, Any] | None = None,
+    invite_form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Any:
     org = api.get(f"/organizations/{org_id}")
     users = api.get(f"/organizations/{org_id}/users", limit=200)["items"]
     administers = current_user.can(Perm.CONSORTIUM_ORGS_MANAGE)
@@ -186,11 +196,13 @@ def _org_page(org_id: uuid.UUID, *, invitation: dict[str, Any] | None = None,
 @login_required
 def organization(org_id: uuid.UUID) -> Any:
     if request.method == "POST":
-        fields = ("address", "representative")
+        fields: tuple[str, ...] = ("address", "representative")
         if current_user.can(Perm.CONSORTIUM_ORGS_MANAGE):
             fields = ("name", "kind", "sector", *fields)
         form = _form(fields)
-        body = {k: v for k, v in form.items() if v or k in ("address", "representative")}
+        body: dict[str, Any] = {
+            k: v for k, v in form.items() if v or k in ("address", "representative")
+        }
         body["mfa_required"] = request.form.get("mfa_required") == "on"
         try:
             api.patch(f"/organizations/{org_id}", body)
@@ -214,8 +226,12 @@ def change_status(org_id: uuid.UUID, action: str) -> Response:
             raise
         flash(_l("Give a reason.") if error.status == 422 else problem_message(error), "error")
     else:
-        flash(_l("The organization is suspended.") if action == "suspend"
-              else _l("The organization is active again."), "success")
+        flash(
+            _l("The organization is suspended.")
+            if action == "suspend"
+            else _l("The organization is active again."),
+            "success",
+        )
     return redirect(url_for("admin.organization", org_id=org_id))
 
 
@@ -230,8 +246,10 @@ def invite(org_id: uuid.UUID) -> Any:
             raise
         errors = form_errors(error) or {"email": problem_message(error)}
         return _org_page(org_id, invite_form=form, errors=errors, status=422)
-    flash(_l("The invitation is ready. Send the link to the person; it works once, for 7 days."),
-          "success")
+    flash(
+        _l("The invitation is ready. Send the link to the person; it works once, for 7 days."),
+        "success",
+    )
     return _org_page(org_id, invitation=created, status=201)
 
 

@@ -19,12 +19,13 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from common.http.client import UpstreamTimeout, UpstreamUnavailable
 from common.permissions import Perm
 from gateway import apiclient as api
-from common.http.client import UpstreamTimeout, UpstreamUnavailable
 from gateway.apiclient import ApiError
 from gateway.auditlog import BadCursor, SourceFailed, merged_page
 from gateway.i18n import LANG_COOKIE, LOCALES
@@ -96,8 +97,10 @@ def sign_in() -> Any:
                 status = 200
             elif problem.code == "otp_invalid":
                 form["otp_needed"] = True
-            error = problem_message(problem) if problem.code != "validation_failed" else str(
-                _l("Enter your email and password.")
+            error = (
+                problem_message(problem)
+                if problem.code != "validation_failed"
+                else str(_l("Enter your email and password."))
             )
         else:
             target = _safe_next(request.args.get("next"))
@@ -105,15 +108,21 @@ def sign_in() -> Any:
                 target = url_for("core.account_mfa")
             response = redirect(target)
             settings = current_app.extensions["settings"]
-            response.set_cookie(SESSION_COOKIE, secret, path="/", httponly=True, samesite="Lax",
-                                secure=settings.secure_cookies,
-                                max_age=settings.session_absolute_hours * 3600)
+            response.set_cookie(
+                SESSION_COOKIE,
+                secret,
+                path="/",
+                httponly=True,
+                samesite="Lax",
+                secure=settings.secure_cookies,
+                max_age=settings.session_absolute_hours * 3600,
+            )
             return response
     return render_template("core/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")
-def sign_out() -> Response:
+def sign_out() -> ResponseReturnValue:
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
         _resolver().logout(secret)
@@ -124,13 +133,12 @@ def sign_out() -> Response:
 
 
 @bp.post("/lang")
-def set_language() -> Response:
+def set_language() -> ResponseReturnValue:
     lang = request.form.get("lang", "ja")
     response = redirect(_safe_next(request.form.get("next")))
     if lang in LOCALES:
         g.lang = lang
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
-                            path="/")
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", path="/")
     return response
 
 
@@ -160,8 +168,9 @@ def invitation(token: str) -> Any:
             else:
                 flash(_l("Welcome to Tsunagu. Sign in with your new password."), "success")
                 return redirect(url_for("core.sign_in"))
-    return render_template("core/invitation.html", details=details, errors=errors,
-                           token=token), (422 if errors else 200)
+    return render_template("core/invitation.html", details=details, errors=errors, token=token), (
+        422 if errors else 200
+    )
 
 
 # --- my account ------------------------------------------------------------------------
@@ -206,9 +215,9 @@ def account_mfa() -> Any:
         if action == "start":
             enrolment = api.post("/me/mfa/totp")
         elif action == "confirm":
-            recovery_codes = api.post("/me/mfa/totp/confirm",
-                                      {"code": request.form.get("code", "").strip()})[
-                "recovery_codes"]
+            recovery_codes = api.post(
+                "/me/mfa/totp/confirm", {"code": request.form.get("code", "").strip()}
+            )["recovery_codes"]
             _resolver().forget("session", request.cookies.get(SESSION_COOKIE, ""))
             me = api.get("/me")
         elif action == "disable":
@@ -218,12 +227,16 @@ def account_mfa() -> Any:
     except ApiError as problem:
         if problem.status not in (409, 422):
             raise
-        error = problem_message(problem) if not problem.errors else next(
-            iter(form_errors(problem).values()))
+        error = (
+            problem_message(problem)
+            if not problem.errors
+            else next(iter(form_errors(problem).values()))
+        )
         if action == "confirm":
             enrolment = {"resume": True}
-    return render_template("core/mfa.html", me=me, enrolment=enrolment,
-                           recovery_codes=recovery_codes, error=error)
+    return render_template(
+        "core/mfa.html", me=me, enrolment=enrolment, recovery_codes=recovery_codes, error=error
+    )
 
 
 @bp.post("/account/tokens")
@@ -248,7 +261,7 @@ def account_token_create() -> str:
 
 @bp.post("/account/tokens/<uuid:token_id>/revoke")
 @login_required
-def account_token_revoke(token_id: Any) -> Response:
+def account_token_revoke(token_id: Any) -> ResponseReturnValue:
     api.delete(f"/tokens/{token_id}")
     flash(_l("The token has been revoked."), "info")
     return redirect(url_for("core.account"))
@@ -269,8 +282,13 @@ def _audit_params() -> dict[str, str]:
 
 def _audit_page(params: dict[str, str], cursor: str | None, limit: int) -> dict[str, Any]:
     try:
-        return merged_page(current_app.extensions["upstreams"],
-                           current_user.identity.principal_token, params, cursor, limit)
+        return merged_page(
+            current_app.extensions["upstreams"],
+            current_user.identity.principal_token,
+            params,
+            cursor,
+            limit,
+        )
     except BadCursor:
         raise ApiError(422, code="cursor_invalid") from None
     except SourceFailed as failed:
@@ -283,8 +301,9 @@ def _audit_page(params: dict[str, str], cursor: str | None, limit: int) -> dict[
 @login_required
 def audit_log() -> Any:
     if not current_user.can(Perm.AUDIT_READ):
-        return render_template("errors/error.html", status=403,
-                               message=_l("Your role does not allow this.")), 403
+        return render_template(
+            "errors/error.html", status=403, message=_l("Your role does not allow this.")
+        ), 403
     params = _audit_params()
     page = _audit_page(params, request.args.get("cursor"), 50)
     return render_template("core/audit.html", page=page, filters=request.args)
@@ -294,24 +313,50 @@ def audit_log() -> Any:
 @login_required
 def audit_csv() -> Any:
     if not current_user.can(Perm.AUDIT_READ):
-        return render_template("errors/error.html", status=403,
-                               message=_l("Your role does not allow this.")), 403
+        return render_template(
+            "errors/error.html", status=403, message=_l("Your role does not allow this.")
+        ), 403
     params = _audit_params()
     out = io.StringIO()
     out.write("\ufeff")  # Excel on Japanese Windows reads UTF-8 only with a BOM
     writer = csv.writer(out)
-    writer.writerow(["occurred_at", "service", "action", "resource_type", "resource_id",
-                     "actor_id", "actor_org_id", "purpose", "outcome", "request_id"])
+    writer.writerow(
+        [
+            "occurred_at",
+            "service",
+            "action",
+            "resource_type",
+            "resource_id",
+            "actor_id",
+            "actor_org_id",
+            "purpose",
+            "outcome",
+            "request_id",
+        ]
+    )
     cursor = None
     for _ in range(200):  # at most 40,000 rows per export
         page = _audit_page(params, cursor, 200)
         for e in page["items"]:
-            writer.writerow([e["occurred_at"], e["service"], e["action"], e["resource_type"],
-                             e["resource_id"] or "", e["actor_id"] or "",
-                             e["actor_org_id"] or "", e["purpose"] or "", e["outcome"],
-                             e["request_id"] or ""])
+            writer.writerow(
+                [
+                    e["occurred_at"],
+                    e["service"],
+                    e["action"],
+                    e["resource_type"],
+                    e["resource_id"] or "",
+                    e["actor_id"] or "",
+                    e["actor_org_id"] or "",
+                    e["purpose"] or "",
+                    e["outcome"],
+                    e["request_id"] or "",
+                ]
+            )
         cursor = page["next_cursor"]
         if not cursor:
             break
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
+    )

@@ -34,16 +34,18 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
-                                              headless=True)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield launched
         launched.close()
 
 
 @pytest.fixture
 def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo",  # type: ignore[attr-defined]
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="ja-JP",
+        timezone_id="Asia/Tokyo",  # type: ignore[attr-defined]
+        viewport={"width": 1280, "height": 900},
+    )
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     yield tab

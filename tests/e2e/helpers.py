@@ -32,9 +32,15 @@ class World:
 
     def add_org(self, key: str, kind: str = "npo", sector: str = "private") -> str:
         admin = self.stack.admin()
-        org = admin.post("/organizations", {"consortium_id": self.consortium_id,
-                                            "name": f"{key} {secrets.token_hex(3)}",
-                                            "kind": kind, "sector": sector})
+        org = admin.post(
+            "/organizations",
+            {
+                "consortium_id": self.consortium_id,
+                "name": f"{key} {secrets.token_hex(3)}",
+                "kind": kind,
+                "sector": sector,
+            },
+        )
         self.orgs[key] = org["id"]
         return str(org["id"])
 
@@ -42,10 +48,13 @@ class World:
         admin = self.stack.admin()
         key = f"{org_key}.{role}"
         email = f"{key.replace('.', '-')}-{secrets.token_hex(4)}@e2e.example"
-        invited = admin.post(f"/organizations/{self.orgs[org_key]}/users",
-                             {"email": email, "name": f"{role} of {org_key}", "role": role})
-        self.stack.client().post(f"/invitations/{invited['invitation']['token']}/accept",
-                                 {"password": PASSWORD})
+        invited = admin.post(
+            f"/organizations/{self.orgs[org_key]}/users",
+            {"email": email, "name": f"{role} of {org_key}", "role": role},
+        )
+        self.stack.client().post(
+            f"/invitations/{invited['invitation']['token']}/accept", {"password": PASSWORD}
+        )
         self.emails[key] = email
         return email
 
@@ -53,8 +62,9 @@ class World:
 def new_world(stack: Stack, members: dict[str, str], roles: tuple[str, ...] = ("staff",)) -> World:
     """A fresh consortium; ``members`` maps org key -> kind; each org gets ``roles``."""
     admin = stack.admin()
-    consortium = admin.post("/consortia", {"name": f"e2e {secrets.token_hex(4)}",
-                                           "prefecture": "鹿児島県"})
+    consortium = admin.post(
+        "/consortia", {"name": f"e2e {secrets.token_hex(4)}", "prefecture": "鹿児島県"}
+    )
     world = World(stack, consortium["id"])
     for key, kind in members.items():
         world.add_org(key, kind)

@@ -58,8 +58,13 @@ def free_port_block(size: int = len(PORT_OFFSETS)) -> int:
 
 
 class Stack:
-    def __init__(self, workdir: Path, *, server: tuple[str, str] | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        server: tuple[str, str] | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
         self.server = server
         self.extra_env = extra_env or {}
@@ -91,26 +96,29 @@ class Stack:
         data = self.workdir / "data"
         data.mkdir(parents=True, exist_ok=True)
         env = {
-            k: v for k, v in os.environ.items()
+            k: v
+            for k, v in os.environ.items()
             if not k.startswith("TSUNAGU_") or k.startswith("TSUNAGU_TEST_")
         }
-        env.update({
-            "PYTHONPATH": str(ROOT),
-            "PYTHONUNBUFFERED": "1",
-            "TSUNAGU_PORT": str(self.port),
-            "TSUNAGU_DATA_DIR": str(data),
-            "TSUNAGU_ADMIN_EMAIL": ADMIN_EMAIL,
-            "TSUNAGU_ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "TSUNAGU_DEMO": "0",
-            "TSUNAGU_WEB_WORKERS": "1",
-            "TSUNAGU_WEB_THREADS": "4",
-            "TSUNAGU_ARGON2_TIME_COST": "1",
-            "TSUNAGU_ARGON2_MEMORY_KIB": "1024",
-            "TSUNAGU_SESSION_CACHE_SECONDS": "0.5",
-            "TSUNAGU_BROKER_VISIBILITY_TIMEOUT": "5",
-            "TSUNAGU_LOG_FORMAT": "json",
-            "TSUNAGU_LOG_LEVEL": "INFO",
-        })
+        env.update(
+            {
+                "PYTHONPATH": str(ROOT),
+                "PYTHONUNBUFFERED": "1",
+                "TSUNAGU_PORT": str(self.port),
+                "TSUNAGU_DATA_DIR": str(data),
+                "TSUNAGU_ADMIN_EMAIL": ADMIN_EMAIL,
+                "TSUNAGU_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                "TSUNAGU_DEMO": "0",
+                "TSUNAGU_WEB_WORKERS": "1",
+                "TSUNAGU_WEB_THREADS": "4",
+                "TSUNAGU_ARGON2_TIME_COST": "1",
+                "TSUNAGU_ARGON2_MEMORY_KIB": "1024",
+                "TSUNAGU_SESSION_CACHE_SECONDS": "0.5",
+                "TSUNAGU_BROKER_VISIBILITY_TIMEOUT": "5",
+                "TSUNAGU_LOG_FORMAT": "json",
+                "TSUNAGU_LOG_LEVEL": "INFO",
+            }
+        )
         if self.server:
             database_url, broker_url = self.server
             for service in SERVICES:
@@ -124,8 +132,14 @@ class Stack:
         self.env = env
 
     def bootstrap(self) -> None:
-        subprocess.run([sys.executable, "-m", "tsunagu", "bootstrap"], env=self.env, cwd=ROOT,
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [sys.executable, "-m", "tsunagu", "bootstrap"],
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
 
     def command(self, name: str) -> list[str]:
         if name.endswith("-worker"):
@@ -138,7 +152,11 @@ class Stack:
             log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the process
             self._logs[name] = log
         self.processes[name] = subprocess.Popen(
-            self.command(name), env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            self.command(name),
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 

@@ -52,5 +52,5 @@ def seed_demo(settings: Settings, admin_password: str | None) -> str | None:
 
 
 def _areas() -> list[str]:
-    present = {m.name for m in pkgutil.iter_modules([str(Path(__file__).parent))]}
+    present = {m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])}
     return [a for a in AREA_ORDER if a in present]

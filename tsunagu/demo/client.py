@@ -42,9 +42,15 @@ class GatewayClient:
         self.me = answer["user"]
         return dict(answer)
 
-    def request(self, method: str, path: str, body: Any = None, *,
-                expect: int | tuple[int, ...] | None = (200, 201, 204),
-                headers: dict[str, str] | None = None) -> UpstreamResponse:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        expect: int | tuple[int, ...] | None = (200, 201, 204),
+        headers: dict[str, str] | None = None,
+    ) -> UpstreamResponse:
         send = {"Accept": "application/json", **(headers or {})}
         payload = None
         if body is not None:
@@ -67,8 +73,9 @@ class GatewayClient:
         return self.request("GET", "/api/v1" + path, **kwargs).json()
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
-        return self.request("POST", "/api/v1" + path, body if body is not None else {},
-                            **kwargs).json()
+        return self.request(
+            "POST", "/api/v1" + path, body if body is not None else {}, **kwargs
+        ).json()
 
     def patch(self, path: str, body: Any, **kwargs: Any) -> Any:
         return self.request("PATCH", "/api/v1" + path, body, **kwargs).json()
