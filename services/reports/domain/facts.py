@@ -127,7 +127,12 @@ def _measures(event_type: str, data: Mapping[str, Any]) -> list[str]:
         if outcome == "path_decided":
             return [kpi.PATH_DECIDED, kpi.path_measure(_code(data, "path"))]
         if outcome == "retention":
-            return [kpi.RETAINED_6M]
+            # A retention outcome is retained at 6 months unless it says otherwise: not
+            # retained, or an earlier checkpoint (cases may send both fields).
+            checkpoint = _int_or_none(data.get("checkpoint_months"))
+            retained = data.get("retained") is not False
+            reached = checkpoint is None or checkpoint >= 6
+            return [kpi.RETAINED_6M] if retained and reached else ["outcome.retention"]
         return [f"outcome.{outcome}"]
     if event_type == "line.followed":
         return [kpi.LINE_FOLLOW]

@@ -133,6 +133,7 @@ class Person:
                 "contact_id": str(contact_id),
                 "channel": channel,
                 "by": by,
+                "relationship": "mother" if by == "family" else None,
                 "occurred_at": _iso(at),
                 "fiscal_year": fiscal_year_of(at),
                 "minutes": minutes,
@@ -166,7 +167,15 @@ class Person:
             at,
         )
 
-    def outcome(self, at: datetime, type_: str, path: str | None = None) -> Event:
+    def outcome(
+        self,
+        at: datetime,
+        type_: str,
+        path: str | None = None,
+        *,
+        retained: bool | None = None,
+        checkpoint_months: int | None = None,
+    ) -> Event:
         outcome_id = uuid.uuid4()
         return self._fact(
             "outcome.recorded",
@@ -177,6 +186,8 @@ class Person:
                 "path": path,
                 "occurred_at": _iso(at),
                 "fiscal_year": fiscal_year_of(at),
+                "retained": retained,
+                "checkpoint_months": checkpoint_months,
             },
             at,
         )

@@ -46,6 +46,10 @@ def test_a_producers_fiscal_year_must_agree_with_the_jst_date() -> None:
         ({"type": "job_search_started"}, ["job_search"]),
         ({"type": "path_decided", "path": "welfare"}, ["path_decided", "path_decided.welfare"]),
         ({"type": "retention"}, ["retained_6m"]),
+        ({"type": "retention", "retained": True, "checkpoint_months": 6}, ["retained_6m"]),
+        ({"type": "retention", "retained": True, "checkpoint_months": 12}, ["retained_6m"]),
+        ({"type": "retention", "retained": True, "checkpoint_months": 3}, ["outcome.retention"]),
+        ({"type": "retention", "retained": False, "checkpoint_months": 6}, ["outcome.retention"]),
     ],
 )
 def test_outcomes_count_their_kind(data: dict[str, object], measures: list[str]) -> None:
