@@ -57,7 +57,8 @@ def record_audit(
     outcome: str = "ok",
     details: dict[str, Any] | None = None,
 ) -> AuditMixin:
-    entry = model(
+    factory: Any = model  # a mapped subclass; the mixin itself declares no constructor
+    entry = factory(
         occurred_at=utcnow(),
         org_id=org_id if org_id is not None else (principal.org_id if principal else None),
         actor_id=actor_id if actor_id is not None else (principal.user_id if principal else None),

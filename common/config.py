@@ -158,7 +158,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=_bool(env.get("TSUNAGU_SECURE_COOKIES"), public_url.startswith("https:")),
         log_level=(env.get("TSUNAGU_LOG_LEVEL") or "INFO").upper(),
         log_format=env.get("TSUNAGU_LOG_FORMAT") or "json",
-        extra=MappingProxyType(
-            {k: v for k, v in env.items() if k.startswith("TSUNAGU_X_")}
-        ),
+        extra=MappingProxyType({k: v for k, v in env.items() if k.startswith("TSUNAGU_X_")}),
     )

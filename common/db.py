@@ -54,7 +54,7 @@ class ServiceBase(DeclarativeBase):
     metadata (see :func:`new_metadata`) so that services never share tables."""
 
     __abstract__ = True
-    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: sa.Uuid()}
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: sa.Uuid()}  # noqa: RUF012 - read by SQLAlchemy
 
 
 def new_metadata() -> sa.MetaData:

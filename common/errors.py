@@ -42,9 +42,7 @@ class ValidationFailed(DomainError):
     title = "Validation failed"
     code = "validation_failed"
 
-    def __init__(
-        self, errors: list[FieldError] | FieldError, detail: str | None = None
-    ) -> None:
+    def __init__(self, errors: list[FieldError] | FieldError, detail: str | None = None) -> None:
         self.errors = [errors] if isinstance(errors, FieldError) else list(errors)
         super().__init__(detail or "; ".join(f"{e.field}: {e.message}" for e in self.errors))
 
