@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -50,5 +51,6 @@ class ProcessedEventMixin:
 
 def record_event(session: Session, model: type[OutboxMixin], event: Event) -> Event:
     """Add ``event`` to the outbox in the caller's transaction."""
-    session.add(model(event_id=event.id, type=event.type, body=event.to_json()))
+    factory: Any = model  # a mapped subclass; the mixin itself declares no constructor
+    session.add(factory(event_id=event.id, type=event.type, body=event.to_json()))
     return event

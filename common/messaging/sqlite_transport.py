@@ -77,6 +77,21 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS ix_broker_message_queue_id ON broker_message (queue, id)",
 )
 
+# The head of a queue: its oldest visible row. Leasing it and removing it are single statements
+# inside BEGIN IMMEDIATE, so two consumers can never take the same row.
+_LEASE_HEAD = """
+    UPDATE broker_message SET visible_at = ?, lease = ?, deliveries = deliveries + 1
+    WHERE id = (
+        SELECT id FROM broker_message WHERE queue = ? AND visible_at <= ? ORDER BY id LIMIT 1
+    )
+    RETURNING id, payload, deliveries"""
+_REMOVE_HEAD = """
+    DELETE FROM broker_message
+    WHERE id = (
+        SELECT id FROM broker_message WHERE queue = ? AND visible_at <= ? ORDER BY id LIMIT 1
+    )
+    RETURNING id, payload, deliveries + 1"""
+
 SCHEMA_VERSION = 1
 """Kept in ``PRAGMA user_version``; a later layout bumps it and migrates in create_schema."""
 
@@ -166,7 +181,7 @@ class Channel(virtual.Channel):
 
     visibility_timeout: float = DEFAULT_VISIBILITY_TIMEOUT
     synchronous: str = "NORMAL"
-    from_transport_options = (
+    from_transport_options = (  # type: ignore[assignment]  # kombu types it as a 2-tuple
         *virtual.Channel.from_transport_options,
         "visibility_timeout",
         "synchronous",
@@ -426,21 +441,12 @@ class Channel(virtual.Channel):
         ).fetchone():
             raise Empty()
         token = uuid.uuid4().hex
-        head = "SELECT id FROM broker_message WHERE queue = ? AND visible_at <= ? ORDER BY id LIMIT 1"
         with self._write() as cursor:
             if lease:
-                row = cursor.execute(
-                    "UPDATE broker_message"
-                    " SET visible_at = ?, lease = ?, deliveries = deliveries + 1"
-                    f" WHERE id = ({head}) RETURNING id, payload, deliveries",
-                    (now + self.visibility_timeout, token, queue, now),
-                ).fetchone()
+                until = now + self.visibility_timeout
+                row = cursor.execute(_LEASE_HEAD, (until, token, queue, now)).fetchone()
             else:
-                row = cursor.execute(
-                    f"DELETE FROM broker_message WHERE id = ({head})"
-                    " RETURNING id, payload, deliveries + 1",
-                    (queue, now),
-                ).fetchone()
+                row = cursor.execute(_REMOVE_HEAD, (queue, now)).fetchone()
         if row is None:
             raise Empty()
         row_id, payload, deliveries = row
@@ -474,12 +480,15 @@ class Transport(virtual.Transport):
 
     Channel = Channel
     polling_interval = DEFAULT_POLLING_INTERVAL
-    default_port = 0
+    default_port = 0  # type: ignore[assignment]
     driver_type = "sqlite"
     driver_name = "sqlite3"
     # "database is locked" past the busy timeout, a vanished file or schema: reconnect and retry.
-    connection_errors = (*virtual.Transport.connection_errors, sqlite3.OperationalError)
-    channel_errors = (*virtual.Transport.channel_errors, sqlite3.IntegrityError)
+    connection_errors = (  # type: ignore[assignment]
+        *virtual.Transport.connection_errors,
+        sqlite3.OperationalError,
+    )
+    channel_errors = (*virtual.Transport.channel_errors, sqlite3.IntegrityError)  # type: ignore[assignment]
     implements = virtual.Transport.implements.extend(
         exchange_type=frozenset(["direct", "topic", "fanout"])
     )
