@@ -104,7 +104,7 @@ class EventConsumer:
         self.retry_backoff_seconds = retry_backoff_seconds
         self.max_retry_backoff_seconds = max_retry_backoff_seconds
         self.queue_name = topology.service_queue(namespace, name).name
-        self.drain_timeout = 1.0
+        self.drain_timeout = 0.25
         """How often the consume loop looks at its stop event while the queue is idle."""
         self.publisher = Publisher(broker_url)
         self._infrastructure_backoff = Backoff(initial=0.1, maximum=5.0)
@@ -279,7 +279,7 @@ class EventConsumer:
     ) -> None:
         open_connection(connection)
         channel = connection.channel()
-        channel.basic_qos(prefetch_size=0, prefetch_count=self.prefetch, a_global=False)
+        channel.basic_qos(0, self.prefetch, False)  # (size, count, global): names differ by transport
         queue = topology.service_queue(self.namespace, self.name)(channel)
         queue.declare()  # idempotent; the queue must exist before we consume from it
         consumer = kombu.Consumer(

@@ -16,6 +16,7 @@ from kombu import Exchange, Producer, Queue
 
 from common.messaging import topology
 from common.messaging.broker import bootstrap, connect, sqlite_path
+from tests.support.embedded_broker import stored_messages
 from tests.support.event_procs import REPO_ROOT
 from tests.support.waiting import wait_for
 
@@ -44,14 +45,6 @@ def _publish(connection: kombu.Connection, namespace: str, routing_key: str, bod
         content_type="application/json",
         content_encoding="utf-8",
     )
-
-
-def _rows(url: str) -> int:
-    db = sqlite3.connect(sqlite_path(url))
-    try:
-        return int(db.execute("SELECT count(*) FROM broker_message").fetchone()[0])
-    finally:
-        db.close()
 
 
 def _ready(connection: kombu.Connection, queue: str) -> int:
@@ -93,7 +86,7 @@ def test_acked_messages_are_deleted_so_the_file_does_not_grow(
     connection = _open(bootstrapped, connections)
     for n in range(20):
         _publish(connection, namespace, "contact.logged", f'{{"n": {n}}}')
-    assert _rows(bootstrapped) == 20
+    assert stored_messages(bootstrapped) == 20
     channel = connection.channel()
     queue = Queue(f"{namespace}.reports", channel=channel)
     bodies = []
@@ -102,7 +95,7 @@ def test_acked_messages_are_deleted_so_the_file_does_not_grow(
         message.ack()
 
     assert bodies == [f'{{"n": {n}}}'.encode() for n in range(20)]  # FIFO
-    assert _rows(bootstrapped) == 0
+    assert stored_messages(bootstrapped) == 0
 
 
 def test_a_leased_message_is_hidden_until_its_visibility_timeout_passes(
@@ -141,9 +134,9 @@ def test_a_late_ack_after_the_lease_was_taken_over_leaves_the_message_to_its_new
     )
 
     stale.ack()
-    assert _rows(bootstrapped) == 1  # still there: the new holder may yet fail and requeue
+    assert stored_messages(bootstrapped) == 1  # kept: its new holder may yet requeue it
     current.ack()
-    assert _rows(bootstrapped) == 0
+    assert stored_messages(bootstrapped) == 0
 
 
 def test_reject_with_requeue_puts_the_message_back_at_the_head_and_without_it_deletes_it(
@@ -165,7 +158,7 @@ def test_reject_with_requeue_puts_the_message_back_at_the_head_and_without_it_de
     assert last is not None
     assert last.body == b"second"
     last.ack()
-    assert _rows(bootstrapped) == 0
+    assert stored_messages(bootstrapped) == 0
 
 
 def test_closing_a_channel_releases_its_leases_without_copying_them_into_other_queues(
@@ -183,7 +176,7 @@ def test_closing_a_channel_releases_its_leases_without_copying_them_into_other_q
     # visible again at once (not after 60 s), and referrals still holds exactly one copy
     assert _ready(connection, f"{namespace}.reports") == 1
     assert _ready(connection, f"{namespace}.referrals") == 1
-    assert _rows(bootstrapped) == 2
+    assert stored_messages(bootstrapped) == 2
 
 
 def test_a_consumer_killed_with_sigkill_holding_a_message_gives_it_back_after_the_timeout(
@@ -307,7 +300,7 @@ def test_no_ack_gets_remove_the_message_immediately(
     _publish(connection, namespace, "contact.logged", "{}")
     message = Queue(f"{namespace}.reports", channel=connection.channel()).get(no_ack=True)
     assert message is not None
-    assert _rows(bootstrapped) == 0
+    assert stored_messages(bootstrapped) == 0
 
 
 def test_purge_removes_ready_messages_but_not_leased_ones(
@@ -321,4 +314,4 @@ def test_purge_removes_ready_messages_but_not_leased_ones(
     assert leased is not None
     assert queue.purge() == 2
     leased.ack()
-    assert _rows(bootstrapped) == 0
+    assert stored_messages(bootstrapped) == 0
