@@ -247,10 +247,10 @@ class EventConsumer:
     # -- the loop ---------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        """Consume until ``stop`` is set; on broker loss reconnect after 0.1 s doubling to 2 s
+        """Consume until ``stop`` is set; on broker loss reconnect after 0.1 s doubling to 1 s
         (kombu's ConsumerMixin waits 2, 4, 6… s and resumed 7 s late in MEASUREMENTS.md)."""
         self._stop = stop
-        backoff = Backoff(initial=0.1, maximum=2.0)
+        backoff = Backoff(initial=0.1, maximum=1.0)
         logger.info("consumer started", extra={"consumer": self.name, "queue": self.queue_name})
         try:
             while not stop.is_set():
@@ -279,7 +279,8 @@ class EventConsumer:
     ) -> None:
         open_connection(connection)
         channel = connection.channel()
-        channel.basic_qos(0, self.prefetch, False)  # (size, count, global): names differ by transport
+        # (size, count, global) by position: the keyword names differ between transports
+        channel.basic_qos(0, self.prefetch, False)
         queue = topology.service_queue(self.namespace, self.name)(channel)
         queue.declare()  # idempotent; the queue must exist before we consume from it
         consumer = kombu.Consumer(

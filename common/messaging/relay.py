@@ -148,8 +148,8 @@ class OutboxRelay:
 
     def run(self, stop: threading.Event) -> None:
         """Relay until ``stop`` is set. Broker or database down: back off (0.1 s doubling to
-        2 s), reconnect and carry on from the first unstamped row; nothing is skipped."""
-        backoff = Backoff(initial=0.1, maximum=2.0)
+        1 s), reconnect and carry on from the first unstamped row; nothing is skipped."""
+        backoff = Backoff(initial=0.1, maximum=1.0)
         failing = False
         logger.info("relay started", extra={"namespace": self.namespace})
         try:
