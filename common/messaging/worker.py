@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 from types import FrameType
 
+from common.logging import configure_logging
 from common.messaging.consumer import EventConsumer
 from common.messaging.relay import OutboxRelay
 
@@ -51,7 +52,11 @@ def run_worker(
     periodic: Sequence[PeriodicTask] = (),
 ) -> int:
     """Run until SIGTERM/SIGINT (or until a part dies); return the process exit code:
-    0 after a clean stop, 1 if a part crashed (the supervisor should restart the worker)."""
+    0 after a clean stop, 1 if a part crashed (the supervisor should restart the worker).
+
+    Logs JSON to stderr through :mod:`common.logging`, configuring it if nobody has."""
+    if not logging.getLogger().handlers:  # the service's main did not configure logging
+        configure_logging(f"{name}-worker")
     stop = threading.Event()
     crashed: list[str] = []
 
