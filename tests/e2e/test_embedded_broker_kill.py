@@ -174,10 +174,13 @@ def test_a_relay_killed_while_events_are_written_delivers_everything_once_after_
             written.append(10)
             threading.Event().wait(0.02)  # about 2 s of writing in all
 
+    write_events(stack.cases, 10)
+    written.append(10)
+    wait_for(lambda: unpublished(stack.cases) == 0, timeout=30, what="the relay to start")
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        wait_for(lambda: effect_counts(stack.reports)[0] > 100, timeout=30, what="some effects")
+        wait_for(lambda: sum(written) - unpublished(stack.cases) >= 200, what="relay progress")
         relay.kill()  # mid-stream: whatever it published but had not stamped goes out twice
         assert relay.wait(5) == -signal.SIGKILL
         in_flight = sum(written)
@@ -188,4 +191,4 @@ def test_a_relay_killed_while_events_are_written_delivers_everything_once_after_
         thread.join(60)
     assert in_flight < count  # the relay really died while events were being written
 
-    stack.assert_every_event_applied_once(count)
+    stack.assert_every_event_applied_once(count + 10)
