@@ -30,7 +30,9 @@ class OutboxMixin:
     seq: Mapped[int] = mapped_column(
         sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
     )
-    """Commit-ordered sequence; the relay publishes in this order."""
+    """Insert-ordered sequence; the relay publishes in this order. On PostgreSQL a transaction
+    that commits late can carry a lower seq than one already published: nothing is skipped
+    (the relay selects every unpublished row), but order across transactions is not promised."""
     event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), unique=True)
     type: Mapped[str] = mapped_column(sa.String(64))
     body: Mapped[str] = mapped_column(sa.Text())
