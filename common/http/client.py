@@ -70,13 +70,32 @@ class ServiceClient:
         self._prefix = parts.path.rstrip("/")
         self._timeout = timeout
         self._local = threading.local()
+        self._slots: list[_Slot] = []
+        self._slots_lock = threading.Lock()
 
     def _slot(self) -> _Slot:
         slot: _Slot | None = getattr(self._local, "slot", None)
         if slot is None:
             slot = _Slot()
             self._local.slot = slot
+            with self._slots_lock:
+                self._slots.append(slot)
         return slot
+
+    def close_all(self) -> None:
+        """Close every thread's connection (at shutdown, or when the client is dropped)."""
+        with self._slots_lock:
+            slots = list(self._slots)
+        for slot in slots:
+            if slot.connection is not None:
+                slot.connection.close()
+                slot.connection = None
+
+    def __del__(self) -> None:
+        try:
+            self.close_all()
+        except Exception:  # noqa: S110 - interpreter shutdown may have torn down modules
+            pass
 
     def _connect(self) -> http.client.HTTPConnection:
         cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
