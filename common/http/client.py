@@ -9,6 +9,7 @@ connection is retried once on a fresh one only when it is idempotent.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -92,10 +93,9 @@ class ServiceClient:
                 slot.connection = None
 
     def __del__(self) -> None:
-        try:
+        # At interpreter shutdown modules may already be torn down: closing is best effort.
+        with contextlib.suppress(Exception):
             self.close_all()
-        except Exception:  # noqa: S110 - interpreter shutdown may have torn down modules
-            pass
 
     def _connect(self) -> http.client.HTTPConnection:
         cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
