@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.messaging.consumer import EventConsumer
 from common.messaging.envelope import Event
 from services.reports.consumers import HANDLERS
 from services.reports.models import (
@@ -26,20 +27,17 @@ DERIVED = (Fact, PersonSet, PersonMonth, Tally, ReferralRecord, OrgDirectoryEntr
 
 
 def consume(sessions: sessionmaker[Session], events: Iterable[Event]) -> int:
-    """Apply each event as the EventConsumer does: the tracking row and the handler's
-    changes in one transaction per event; a duplicate id changes nothing."""
-    applied = 0
-    for event in events:
-        with sessions() as session:
-            seen = session.get(ProcessedEvent, (CONSUMER, event.id))
-            if seen is not None:
-                continue
-            session.add(ProcessedEvent(consumer=CONSUMER, event_id=event.id, event_type=event.type))
-            session.flush()
-            HANDLERS[event.type](session, event)
-            session.commit()
-            applied += 1
-    return applied
+    """Apply each event through the real ``EventConsumer.apply`` (tracking row and handler in
+    one transaction); returns how many were new. No broker is touched."""
+    consumer = EventConsumer(
+        name=CONSUMER,
+        session_factory=sessions,
+        processed_model=ProcessedEvent,
+        handlers=HANDLERS,
+        broker_url="sqlite:///unused-broker.sqlite3",
+        namespace="reports-tests",
+    )
+    return sum(1 for event in events if consumer.apply(event))
 
 
 def feed(sessions: sessionmaker[Session], events: Iterable[Event]) -> None:
