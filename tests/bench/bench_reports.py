@@ -46,7 +46,7 @@ from common.testing.services import test_settings
 from services.reports import MIGRATIONS, create_app
 from services.reports.domain.access import Scope, ScopeKind
 from services.reports.domain.report import Counts, kpi_report
-from services.reports.models import Fact, StoredEvent, Target
+from services.reports.models import Fact, OrgDirectoryEntry, StoredEvent, Target
 from services.reports.projection import apply_event
 from services.reports.queries import plan_period, targets_for
 from services.reports.rebuild import rebuild
@@ -364,6 +364,9 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=18, help="naive queries (they are slow)")
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--keep", help="keep the SQLite file in this folder")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --keep: measure an already built database"
+    )
     args = parser.parse_args()
 
     tmp_context = nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory()
@@ -379,17 +382,37 @@ def main() -> None:
         sessions = make_session_factory(engine)
         generator = Generator(args.orgs, args.persons, args.contacts)
 
-        started = time.perf_counter()
-        stored = build(engine, generator)
-        print(f"stored events: {stored:,} in {time.perf_counter() - started:.1f} s (bulk insert)")
         with sessions() as session:
-            stats = rebuild(session)
-        print(f"rebuild: {stats.facts:,} facts, {stats.tallies:,} tallies in {stats.seconds:.1f} s")
+            existing = session.scalar(sa.select(sa.func.count()).select_from(StoredEvent))
+        if args.reuse and existing:
+            print(f"reusing {existing:,} stored events and their read model (--reuse)")
+            with sessions() as session:
+                orgs = dict(
+                    session.execute(
+                        sa.select(OrgDirectoryEntry.name, OrgDirectoryEntry.org_id)
+                    ).all()
+                )
+                consortium = session.scalar(sa.select(OrgDirectoryEntry.consortium_id))
+            generator.consortium = consortium
+            generator.orgs = [orgs[name] for name in sorted(orgs)]
+        else:
+            started = time.perf_counter()
+            stored = build(engine, generator)
+            print(
+                f"stored events: {stored:,} in {time.perf_counter() - started:.1f} s (bulk insert)"
+            )
+            with sessions() as session:
+                stats = rebuild(session)
+            print(
+                f"rebuild: {stats.facts:,} facts, {stats.tallies:,} tallies "
+                f"in {stats.seconds:.1f} s"
+            )
 
         consortium = generator.consortium
         center = Tenant(generator.orgs[0], consortium, "prefectural_center")
         member = Tenant(generator.orgs[1], consortium, "npo")
         with sessions() as session:
+            session.execute(sa.delete(Target))
             for kind, scope_id in (("org", member.org_id), ("consortium", consortium)):
                 for year, value in ((2020, 30), (2021, 35), (2022, 40)):
                     session.add(
