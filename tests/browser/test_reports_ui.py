@@ -93,13 +93,13 @@ def test_the_org_admin_sets_targets_reads_the_table_and_freezes_the_year(
 ) -> None:
     sign_in(page, reports_stack, world.emails["saposute.org_admin"])
     page.get_by_role("link", name="報告・KPI").first.click()
-    page.get_by_label("年度", exact=True).select_option("2020")
+    page.locator("#pick-year").select_option("2020")
     page.get_by_role("button", name="表示").click()
     assert page.locator("h1").inner_text().startswith("報告・KPI")
 
-    page.get_by_role("link", name="目標を編集").click()
-    page.get_by_label("初年度（西暦。令和2年度なら2020）").fill("2020")
-    page.get_by_label("年数", exact=True).fill("3")
+    page.get_by_role("button", name="目標を編集").click()
+    page.locator("#plan-start").fill("2020")
+    page.locator("#plan-years").fill("3")
     page.locator("#t-consulted_persons-2020").fill("30")
     page.locator("#t-job_search_persons-2020").fill("10")
     page.locator("#t-path_decided_persons-2020").fill("5")
@@ -132,7 +132,7 @@ def test_the_org_admin_sets_targets_reads_the_table_and_freezes_the_year(
     )
     assert csv.body()[:3] == b"\xef\xbb\xbf"
 
-    page.get_by_label("メモ（例：県へ提出）").fill("県へ提出")
+    page.locator("#snap-note").fill("県へ提出")
     page.get_by_role("button", name="この年度の報告を確定する").click()
     assert page.get_by_text("報告を第1版として確定しました。").is_visible()
     assert page.get_by_text("現在の数値はこの版と同じです。").is_visible()

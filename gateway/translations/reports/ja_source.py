@@ -6,6 +6,8 @@ JA: dict[str, str] = {
     "none": "なし",
     "A count below 5, hidden so that it cannot point at a person": "個人の特定を防ぐため、5未満の数は表示しません",
     "Indicator": "指標",
+    "Hidden because it would reveal a small count": "他の数値から小さな数が分かってしまうため秘匿しています",
+    "A figure that would reveal such a count is shown as “x”.": "その数が計算で分かってしまう数値は「x」と表示します。",
     "Cumulative": "累計",
     "Target": "目標",
     "Actual": "実績",

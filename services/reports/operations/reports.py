@@ -16,7 +16,12 @@ from services.reports.domain.diff import report_diff
 from services.reports.domain.funnel import funnel as funnel_stages
 from services.reports.domain.kpi import KPIS
 from services.reports.domain.referrals import COUNTED, flow
-from services.reports.domain.suppression import is_hidden, suppress_rows
+from services.reports.domain.suppression import (
+    complete,
+    is_hidden,
+    suppress_months,
+    suppress_rows,
+)
 from services.reports.operations.common import shown
 from services.reports.schemas import ReportQuery, ScopeQuery
 
@@ -109,9 +114,8 @@ def monthly(
                 }
             )
         if scope.aggregates_only:
-            out = suppress_rows(
-                out, ("actual", "persons", "new_persons", "contacts", "cumulative"), {}, threshold
-            )
+            additive = ("new_persons", "contacts") if by_persons else ("contacts",)
+            out = suppress_months(out, additive, threshold)
         rows.append(
             {
                 "kpi": code.value,
@@ -142,6 +146,8 @@ def referral_flow(
         dependent = {"median_hours_to_acceptance": ("accepted",)}
         edges = suppress_rows(edges, COUNTED, dependent, threshold)
         total = suppress_rows([total], COUNTED, dependent, threshold)[0]
+        for status in COUNTED:  # the edges add up to the total
+            complete(edges, status)
     orgs = [
         {"id": str(org_id), "name": name, "kind": kind}
         for org_id, (name, kind) in sorted(names.items(), key=lambda item: item[1][0])

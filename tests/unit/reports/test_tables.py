@@ -8,7 +8,7 @@ from services.reports.domain.diff import report_diff
 from services.reports.domain.funnel import funnel
 from services.reports.domain.plan import PlanPeriod, plan_for
 from services.reports.domain.report import Counts, attainment, kpi_report
-from services.reports.domain.suppression import cell, suppress_kpi_report
+from services.reports.domain.suppression import cell, suppress_kpi_report, suppress_months
 
 PLAN = PlanPeriod(2020, 3)
 
@@ -123,3 +123,39 @@ def test_a_snapshot_diff_lists_only_what_changed() -> None:
     assert changes[("consulted_persons", "target")]["delta"] is None  # from no target to 9
     assert changes[("contacts_total", "actual")]["delta"] == 1
     assert report_diff(after, after) == []
+
+
+def test_a_total_that_would_reveal_a_hidden_cell_is_hidden_as_x() -> None:
+    tallies = {
+        2020: {
+            "consultation": Counts(900, 513),
+            "consultation.self": Counts(880, 510),
+            "consultation.family": Counts(20, 10),
+            "line.follow": Counts(12, 12),
+            "line.unfollow": Counts(3, 3),
+        },
+        2021: {"consultation": Counts(2, 2)},
+    }
+    report = suppress_kpi_report(kpi_report(2020, PLAN, tallies, {}), 5)
+    rows = {r["kpi"]: r for r in report["rows"]}
+    consulted = rows["consulted_persons"]
+    assert [y["actual"] for y in consulted["years"]] == [513, "<5", 0]
+    assert consulted["cumulative"]["actual"] == "x"  # 515 − 513 would give the 2 away
+    halves = {p["key"]: p["persons"] for p in consulted["breakdown"]}
+    assert halves == {"self": "x", "family_only": "<5"}  # 513 − 510 would give the 3 away
+    line = rows["line_friends"]
+    assert (line["actual"], line["unfollows"], line["net"]) == (12, "<5", "x")
+
+
+def test_one_hidden_month_takes_the_smallest_other_month_with_it() -> None:
+    months = [
+        {"actual": v, "persons": v, "new_persons": v, "contacts": v, "cumulative": c}
+        for v, c in zip(
+            [10, 3, 0, 7, 20, 9, 9, 9, 9, 9, 9, 9],
+            [10, 13, 13, 20, 40, 49, 58, 67, 76, 85, 94, 103],
+            strict=True,
+        )
+    ]
+    shown = suppress_months(months, ("new_persons", "contacts"), 5)
+    assert [m["contacts"] for m in shown][:5] == [10, "<5", 0, "x", 20]
+    assert [m["cumulative"] for m in shown] == [10] + ["x"] * 10 + [103]
