@@ -117,18 +117,29 @@ def consortium_of(session: Session, event: Event) -> uuid.UUID | None:
 
 
 def fact_rows(event: Event, consortium_id: uuid.UUID | None) -> list[dict[str, Any]]:
+    return facts_for(event.id, event.type, event.data, event.org_id, consortium_id)
+
+
+def facts_for(
+    event_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    org_id: uuid.UUID | None,
+    consortium_id: uuid.UUID | None,
+) -> list[dict[str, Any]]:
+    """The ``report_facts`` rows of one event (the consumer's and the rebuild's)."""
     return [
         {
-            "event_id": event.id,
+            "event_id": event_id,
             "measure": f.measure,
-            "org_id": event.org_id,
+            "org_id": org_id,
             "consortium_id": consortium_id,
             "fiscal_year": f.fiscal_year,
             "period": f.period,
             "subject": f.subject,
             "occurred_at": f.occurred_at,
         }
-        for f in facts_of(event.type, event.data)
+        for f in facts_of(event_type, data)
     ]
 
 

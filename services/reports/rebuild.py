@@ -13,13 +13,14 @@ it locks ``report_events`` first, so a consumer waits rather than racing it; on 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -38,7 +39,7 @@ from services.reports.models import (
     StoredEvent,
     Tally,
 )
-from services.reports.projection import apply_referral, fact_rows
+from services.reports.projection import apply_referral, facts_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,7 +73,14 @@ def _stored(session: Session, types: tuple[str, ...]) -> Any:
     last = 0
     while True:
         rows = session.execute(
-            sa.select(StoredEvent.seq, StoredEvent.event_id, StoredEvent.body)
+            sa.select(
+                StoredEvent.seq,
+                StoredEvent.event_id,
+                StoredEvent.type,
+                StoredEvent.org_id,
+                StoredEvent.consortium_id,
+                StoredEvent.body,
+            )
             .where(StoredEvent.type.in_(types), StoredEvent.seq > last)
             .order_by(StoredEvent.seq)
             .limit(BATCH)
@@ -109,14 +117,23 @@ def rebuild(session: Session) -> RebuildStats:
             stats.events += 1
             _guarded(stats, row, lambda event: apply_referral(session, event))
 
-    # 3. Facts, derived again from each event, inserted in bulk.
+    # 3. Facts, derived again from each event, inserted in bulk. The envelope's ids were
+    #    kept in columns when the event was stored; only ``data`` is read from the body.
+    facts = cast(sa.Table, Fact.__table__)
     for batch in _stored(session, tuple(TIME_FIELDS)):
         rows: list[dict[str, Any]] = []
         for row in batch:
             stats.events += 1
-            rows.extend(_guarded(stats, row, lambda event: _facts(event, consortia)) or ())
+            try:
+                data = json.loads(row.body).get("data") or {}
+                consortium_id = row.consortium_id or (
+                    consortia.get(row.org_id) if row.org_id else None
+                )
+                rows.extend(facts_for(row.event_id, row.type, data, row.org_id, consortium_id))
+            except (UnusableEvent, ValueError, AttributeError) as exc:
+                _skip(stats, row, exc)
         if rows:
-            session.execute(sa.insert(Fact), rows)
+            session.execute(sa.insert(facts), rows)
             stats.facts += len(rows)
 
     # 4. The aggregates, set-wise.
@@ -128,21 +145,19 @@ def rebuild(session: Session) -> RebuildStats:
     return stats
 
 
-def _facts(event: Event, consortia: dict[uuid.UUID, uuid.UUID]) -> list[dict[str, Any]]:
-    consortium_id = event.consortium_id or (consortia.get(event.org_id) if event.org_id else None)
-    return fact_rows(event, consortium_id)
-
-
 def _guarded(stats: RebuildStats, row: Any, action: Callable[[Event], T]) -> T | None:
     try:
         return action(Event.from_json(row.body))
     except (UnusableEvent, MalformedEvent) as exc:
-        stats.skipped.append(str(row.event_id))
-        log.warning(
-            "stored event skipped by rebuild",
-            extra={"event_id": str(row.event_id), "error": str(exc)},
-        )
+        _skip(stats, row, exc)
         return None
+
+
+def _skip(stats: RebuildStats, row: Any, exc: Exception) -> None:
+    stats.skipped.append(str(row.event_id))
+    log.warning(
+        "stored event skipped by rebuild", extra={"event_id": str(row.event_id), "error": str(exc)}
+    )
 
 
 def _aggregate(session: Session, kind: ScopeKind, column: InstrumentedAttribute[Any]) -> int:
@@ -225,6 +240,7 @@ def _aggregate(session: Session, kind: ScopeKind, column: InstrumentedAttribute[
         }
         for (scope_id, year, period, measure), counts in tallies.items()
     ]
+    tallies_table = cast(sa.Table, Tally.__table__)
     for start in range(0, len(rows), BATCH):
-        session.execute(sa.insert(Tally), rows[start : start + BATCH])
+        session.execute(sa.insert(tallies_table), rows[start : start + BATCH])
     return len(rows)
