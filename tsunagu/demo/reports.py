@@ -153,14 +153,14 @@ def seed_history(ctx: DemoContext) -> None:
         log.warning("demo history skipped: the import answered %s", job.status)
         return
     job_id = job.json()["id"]
-    admin.post(f"/imports/{job_id}/commit")
+    admin.post(f"/imports/{job_id}/commit", expect=(200, 202))
     _wait(admin, f"/imports/{job_id}", lambda j: j.get("status") in ("committed", "failed"))
     seed_outcomes(admin)
 
 
 def seed_outcomes(admin: GatewayClient) -> None:
-    """Job searches and paths decided for some of the imported people, a few weeks after
-    their first consultation (never in the future)."""
+    """For some of the imported people, in order and never in the future: a group
+    programme, a job search, a path decided and the 6-month retention check-in."""
     rng = random.Random(7)  # noqa: S311 - demo data, not secrets
     cases: list[dict[str, Any]] = []
     cursor = None
@@ -174,26 +174,51 @@ def seed_outcomes(admin: GatewayClient) -> None:
     paths = ["employment_regular", "employment_nonregular", "vocational_training", "welfare"]
     for case in cases:
         opened = case.get("opened_at")
-        if not opened or rng.random() > 0.35:
+        if not opened or case.get("stage") == "closed" or rng.random() > 0.4:
             continue
-        started = min(_parse(opened) + timedelta(days=rng.randrange(30, 120)), now)
-        try:
-            admin.post(
-                f"/cases/{case['id']}/outcomes",
-                {"type": "job_search_started", "occurred_at": started.isoformat()},
-            )
-            if rng.random() < 0.45:
-                decided = min(started + timedelta(days=rng.randrange(20, 90)), now)
-                admin.post(
-                    f"/cases/{case['id']}/outcomes",
+        base = _parse(opened)
+        steps: list[tuple[str, dict[str, Any]]] = []
+        if rng.random() < 0.4:
+            steps.append(
+                (
+                    "activities",
                     {
-                        "type": "path_decided",
-                        "path": rng.choice(paths),
-                        "occurred_at": decided.isoformat(),
+                        "type": "group_program",
+                        "occurred_at": base + timedelta(days=rng.randrange(10, 40)),
                     },
                 )
-        except ApiFailure as failure:
-            log.warning("demo outcome skipped: %s", failure)
+            )
+        started = base + timedelta(days=rng.randrange(30, 120))
+        steps.append(("outcomes", {"type": "job_search_started", "occurred_at": started}))
+        if rng.random() < 0.5:
+            decided = started + timedelta(days=rng.randrange(20, 90))
+            steps.append(
+                (
+                    "outcomes",
+                    {"type": "path_decided", "path": rng.choice(paths), "occurred_at": decided},
+                )
+            )
+            checkpoint = decided + timedelta(days=183)
+            steps.append(
+                (
+                    "activities",
+                    {
+                        "type": "retention_followup",
+                        "occurred_at": checkpoint,
+                        "checkpoint_months": 6,
+                        "retained": rng.random() < 0.8,
+                    },
+                )
+            )
+        for kind, body in steps:
+            if body["occurred_at"] >= now:
+                break  # the future has not happened yet
+            body["occurred_at"] = body["occurred_at"].isoformat()
+            try:
+                admin.post(f"/cases/{case['id']}/{kind}", body)
+            except ApiFailure as failure:
+                log.warning("demo %s skipped: %s", kind, failure)
+                break
 
 
 def _parse(value: str) -> datetime:
