@@ -204,14 +204,12 @@ def list_cases(session: Session, principal: Principal, query: CaseListQuery) -> 
 
 
 def _records(session: Session, model: Any, case: Case) -> list[Any]:
-    order = model.changed_at if model is StageChange else model.occurred_at
-    if model is Consent:
-        order = Consent.obtained_at
+    order = {StageChange: "changed_at", Consent: "obtained_at"}.get(model, "occurred_at")
     return list(
         session.scalars(
             sa.select(model)
             .where(model.case_id == case.id, model.org_id == case.org_id)
-            .order_by(order, model.id)
+            .order_by(getattr(model, order), model.id)
         )
     )
 
