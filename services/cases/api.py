@@ -108,7 +108,7 @@ def reopen_case(case_id: uuid.UUID, body: ReopenBody) -> Response:
     return jsonify(cases.reopen_case(db(), current_principal(), case_id, body))
 
 
-@bp.get("/assignees")
+@bp.get("/cases/assignees")
 @endpoint("People of my org a case can be assigned to", tags=TAGS)
 def assignees() -> Response:
     return jsonify(cases.assignees(db(), current_principal()))

@@ -118,6 +118,7 @@ def _open(session: Session, event: Event, data: _Accepted) -> None:
         last_activity_at=at,
     )
     session.add_all([person, case])
+    session.flush()  # rows below refer to the case; no relationship orders them
     session.add(
         StageChange(
             org_id=org_id, case_id=case.id, from_stage=None, to_stage=case.stage, kind="open",

@@ -246,6 +246,7 @@ def _create(session: Session, job: ImportJob, draft: dict[str, Any]) -> Case:
         last_activity_at=last,
     )
     session.add_all([person, case])
+    session.flush()  # rows below refer to the case; no relationship orders them
     session.add(
         StageChange(
             org_id=job.org_id, case_id=case.id, from_stage=None, to_stage=case.stage,

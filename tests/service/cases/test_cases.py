@@ -161,7 +161,7 @@ def test_a_case_is_assigned_only_to_someone_of_the_org(api: Api, member: Member,
     api.as_(other.staff).get("/cases")
     refused = staff.patch(f"/cases/{cid}", json={"assigned_to": str(other.staff.user_id)})
     assert refused.status_code == 422
-    names = {p["name"] for p in staff.get("/assignees").json["items"]}
+    names = {p["name"] for p in staff.get("/cases/assignees").json["items"]}
     assert names == {member.staff.name, member.admin.name}
 
 
