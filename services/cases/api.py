@@ -53,10 +53,14 @@ def _refused(error: DomainError) -> Response:
         session.rollback()
         ids = [str(v) for v in (request.view_args or {}).values() if isinstance(v, uuid.UUID)]
         audit(
-            session, principal, f"refused.{request.endpoint or 'unknown'}", "request",
-            ids[0] if ids else None, outcome="denied",
+            session,
+            principal,
+            f"refused.{request.endpoint or 'unknown'}",
+            "request",
+            ids[0] if ids else None,
+            outcome="denied",
             details={"status": error.status, "method": request.method},
-        )  # fmt: skip
+        )
         session.commit()
     return domain_error_response(error)
 
@@ -65,15 +69,22 @@ def _refused(error: DomainError) -> Response:
 
 
 @bp.post("/cases")
-@endpoint("Open a case for a person (optionally with the first consultation)", body=CaseCreate,
-          status=201, tags=TAGS)  # fmt: skip
+@endpoint(
+    "Open a case for a person (optionally with the first consultation)",
+    body=CaseCreate,
+    status=201,
+    tags=TAGS,
+)
 def open_case(body: CaseCreate) -> tuple[Response, int]:
     return jsonify(cases.open_case(db(), current_principal(), body)), 201
 
 
 @bp.get("/cases")
-@endpoint("My org's cases: search by name or kana, filter by stage and staff", query=CaseListQuery,
-          tags=TAGS)  # fmt: skip
+@endpoint(
+    "My org's cases: search by name or kana, filter by stage and staff",
+    query=CaseListQuery,
+    tags=TAGS,
+)
 def list_cases(query: CaseListQuery) -> Response:
     return jsonify(cases.list_cases(db(), current_principal(), query))
 
@@ -130,8 +141,12 @@ def record_activity(case_id: uuid.UUID, body: ActivityCreate) -> tuple[Response,
 
 
 @bp.post("/cases/<uuid:case_id>/outcomes")
-@endpoint("Record an outcome (job search started, path decided, retention)", body=OutcomeCreate,
-          status=201, tags=TAGS)  # fmt: skip
+@endpoint(
+    "Record an outcome (job search started, path decided, retention)",
+    body=OutcomeCreate,
+    status=201,
+    tags=TAGS,
+)
 def record_outcome(case_id: uuid.UUID, body: OutcomeCreate) -> tuple[Response, int]:
     return jsonify(records.record_outcome(db(), current_principal(), case_id, body)), 201
 
@@ -146,8 +161,7 @@ def list_consents(case_id: uuid.UUID) -> Response:
 
 
 @bp.post("/cases/<uuid:case_id>/consents")
-@endpoint("Record a consent to share with other members", body=ConsentCreate, status=201,
-          tags=TAGS)  # fmt: skip
+@endpoint("Record a consent to share with other members", body=ConsentCreate, status=201, tags=TAGS)
 def record_consent(case_id: uuid.UUID, body: ConsentCreate) -> tuple[Response, int]:
     return jsonify(consents.record_consent(db(), current_principal(), case_id, body)), 201
 
@@ -165,8 +179,11 @@ def withdraw_consent(consent_id: uuid.UUID, body: WithdrawBody) -> Response:
 
 
 @bp.get("/cases/<uuid:case_id>/packet")
-@endpoint("The referral packet of a case for a receiver, and the consent that covers it",
-          query=PacketQuery, tags=TAGS)  # fmt: skip
+@endpoint(
+    "The referral packet of a case for a receiver, and the consent that covers it",
+    query=PacketQuery,
+    tags=TAGS,
+)
 def case_packet(case_id: uuid.UUID, query: PacketQuery) -> Response:
     return jsonify(consents.packet(db(), current_principal(), case_id, query))
 
@@ -175,15 +192,20 @@ def case_packet(case_id: uuid.UUID, query: PacketQuery) -> Response:
 
 
 @bp.get("/cases/<uuid:case_id>/notes")
-@endpoint("A case's notes (sensitive ones only for roles that may read them)", query=NoteQuery,
-          tags=TAGS)  # fmt: skip
+@endpoint(
+    "A case's notes (sensitive ones only for roles that may read them)", query=NoteQuery, tags=TAGS
+)
 def list_notes(case_id: uuid.UUID, query: NoteQuery) -> Response:
     return jsonify(notes.list_notes(db(), current_principal(), case_id, query))
 
 
 @bp.post("/cases/<uuid:case_id>/notes")
-@endpoint("Write a note; a sensitive category marks it 要配慮個人情報", body=NoteCreate,
-          status=201, tags=TAGS)  # fmt: skip
+@endpoint(
+    "Write a note; a sensitive category marks it 要配慮個人情報",
+    body=NoteCreate,
+    status=201,
+    tags=TAGS,
+)
 def add_note(case_id: uuid.UUID, body: NoteCreate) -> tuple[Response, int]:
     return jsonify(notes.add_note(db(), current_principal(), case_id, body)), 201
 
@@ -202,8 +224,12 @@ def _uploaded() -> tuple[str | None, bytes]:
 
 
 @bp.post("/imports")
-@endpoint("Upload a CSV or XLSX of cases and consultations: returns the preview",
-          query=ImportUploadQuery, status=201, tags=TAGS)  # fmt: skip
+@endpoint(
+    "Upload a CSV or XLSX of cases and consultations: returns the preview",
+    query=ImportUploadQuery,
+    status=201,
+    tags=TAGS,
+)
 def upload_import(query: ImportUploadQuery) -> tuple[Response, int]:
     filename, content = _uploaded()
     result = imports.upload(db(), current_principal(), filename or query.filename, content)
@@ -237,15 +263,25 @@ def discard_import(import_id: uuid.UUID) -> Response:
 # --- audit -----------------------------------------------------------------------------
 
 AUDIT_CSV_COLUMNS = (
-    "occurred_at", "actor_id", "actor_org_id", "action", "resource_type", "resource_id",
-    "purpose", "outcome", "request_id",
-)  # fmt: skip
+    "occurred_at",
+    "actor_id",
+    "actor_org_id",
+    "action",
+    "resource_type",
+    "resource_id",
+    "purpose",
+    "outcome",
+    "request_id",
+)
 AUDIT_EXPORT_MAX = 50_000
 
 
 @bp.get("/audit")
-@endpoint("My org's log of reads and changes of case data (org admin); ?format=csv exports it",
-          query=AuditQuery, tags=TAGS)  # fmt: skip
+@endpoint(
+    "My org's log of reads and changes of case data (org admin); ?format=csv exports it",
+    query=AuditQuery,
+    tags=TAGS,
+)
 def audit_log(query: AuditQuery) -> Response:
     principal = current_principal()
     if not principal.can(Perm.AUDIT_READ) or principal.org_id is None:
@@ -254,10 +290,16 @@ def audit_log(query: AuditQuery) -> Response:
 
     def page(limit: int, cursor: str | None) -> dict[str, Any]:
         return query_audit(
-            session, AuditEntry, org_id=principal.org_id,  # type: ignore[arg-type]
-            resource_id=query.resource_id, actor_id=query.actor_id,
-            since=query.from_, until=query.to, limit=limit, cursor=cursor,
-        )  # fmt: skip
+            session,
+            AuditEntry,
+            org_id=principal.org_id,  # type: ignore[arg-type]
+            resource_id=query.resource_id,
+            actor_id=query.actor_id,
+            since=query.from_,
+            until=query.to,
+            limit=limit,
+            cursor=cursor,
+        )
 
     if query.format != "csv":
         return jsonify(page(query.limit, query.cursor))

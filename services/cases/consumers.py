@@ -121,31 +121,48 @@ def _open(session: Session, event: Event, data: _Accepted) -> None:
     session.flush()  # rows below refer to the case; no relationship orders them
     session.add(
         StageChange(
-            org_id=org_id, case_id=case.id, from_stage=None, to_stage=case.stage, kind="open",
-            reason="referral", changed_at=at, recorded_by=event.actor_id,
+            org_id=org_id,
+            case_id=case.id,
+            from_stage=None,
+            to_stage=case.stage,
+            kind="open",
+            reason="referral",
+            changed_at=at,
+            recorded_by=event.actor_id,
         )
-    )  # fmt: skip
+    )
     sensitive = {c.value for c in SENSITIVE_NOTE_CATEGORIES}
     for note in sensitive_notes:
         category = note.get("category")
         session.add(
             Note(
-                org_id=org_id, case_id=case.id,
+                org_id=org_id,
+                case_id=case.id,
                 category=category if category in sensitive else NoteCategory.OTHER_SENSITIVE.value,
-                sensitive=True, body=str(note.get("body") or "")[:10_000] or "-",
-                source="referral", recorded_by=event.actor_id,
+                sensitive=True,
+                body=str(note.get("body") or "")[:10_000] or "-",
+                source="referral",
+                recorded_by=event.actor_id,
             )
-        )  # fmt: skip
+        )
     session.flush()
     events.case_opened(
-        session, case, person_age_band(case), actor_id=event.actor_id,
+        session,
+        case,
+        person_age_band(case),
+        actor_id=event.actor_id,
         consortium_id=event.consortium_id,
-    )  # fmt: skip
+    )
     record_audit(
-        session, AuditEntry, action="case.open_from_referral", resource_type="case",
-        resource_id=case.id, org_id=org_id, actor_id=event.actor_id,
+        session,
+        AuditEntry,
+        action="case.open_from_referral",
+        resource_type="case",
+        resource_id=case.id,
+        org_id=org_id,
+        actor_id=event.actor_id,
         details={"referral": str(data.referral_id), "from_org": str(data.from_org_id)},
-    )  # fmt: skip
+    )
 
 
 HANDLERS: dict[str, Handler] = {

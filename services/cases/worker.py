@@ -3,8 +3,6 @@ queued spreadsheet imports."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from common.config import load_settings
 from common.db import make_engine, make_session_factory
 from common.logging import configure_logging
@@ -18,19 +16,6 @@ from services.cases.operations import imports
 
 IMPORT_POLL_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 600.0
-
-
-def run_queued_imports(session_factory: sessionmaker[Session], concurrent_writes: bool) -> None:
-    """Commit every queued import. Progress is reported from a second transaction where the
-    database allows one next to the import's (PostgreSQL; SQLite has a single writer)."""
-    progress = imports.report_progress(session_factory) if concurrent_writes else None
-    while True:
-        with session_factory() as session:
-            queued = imports.queued_job_ids(session)
-        if not queued:
-            return
-        for job_id in queued:
-            imports.commit_job(session_factory, job_id, progress)
 
 
 def main() -> int:
@@ -69,7 +54,7 @@ def main() -> int:
             PeriodicTask(
                 "imports",
                 IMPORT_POLL_SECONDS,
-                lambda: run_queued_imports(session_factory, concurrent),
+                lambda: imports.run_queued(session_factory, concurrent_writes=concurrent),
             ),
             PeriodicTask("import-housekeeping", HOUSEKEEPING_SECONDS, housekeeping),
         ],

@@ -304,9 +304,14 @@ def update_case(
         case.stage = body.stage.value
         now = utcnow()
         record_stage_change(
-            session, case, principal, from_stage=current.value, kind="set",
-            reason=body.stage_reason, at=now,
-        )  # fmt: skip
+            session,
+            case,
+            principal,
+            from_stage=current.value,
+            kind="set",
+            reason=body.stage_reason,
+            at=now,
+        )
         events.stage_changed(session, case, current.value, now, "set", **who(principal))
         fields.append("stage")
     elif body.stage is not None:
@@ -331,14 +336,23 @@ def close_case(
     case.close_reason = body.reason
     case.close_reason_code = body.reason_code.value
     record_stage_change(
-        session, case, principal, from_stage=current.value, kind="close",
-        reason=body.reason, at=now,
-    )  # fmt: skip
+        session,
+        case,
+        principal,
+        from_stage=current.value,
+        kind="close",
+        reason=body.reason,
+        at=now,
+    )
     events.case_closed(session, case, **who(principal))
     audit(
-        session, principal, "case.close", "case", case.id,
+        session,
+        principal,
+        "case.close",
+        "case",
+        case.id,
         details={"reason_code": body.reason_code.value},
-    )  # fmt: skip
+    )
     session.commit()
     return case_detail(session, case, principal)
 
@@ -357,9 +371,14 @@ def reopen_case(
     case.close_reason_code = None
     case.stage_before_close = None
     record_stage_change(
-        session, case, principal, from_stage=Stage.CLOSED.value, kind="reopen",
-        reason=body.reason, at=now,
-    )  # fmt: skip
+        session,
+        case,
+        principal,
+        from_stage=Stage.CLOSED.value,
+        kind="reopen",
+        reason=body.reason,
+        at=now,
+    )
     events.case_reopened(session, case, now, **who(principal))
     audit(session, principal, "case.reopen", "case", case.id)
     session.commit()

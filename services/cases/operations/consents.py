@@ -95,9 +95,13 @@ def record_consent(
     session.flush()
     events.consent_recorded(session, case, consent, **who(principal))
     audit(
-        session, principal, "consent.create", "consent", consent.id,
+        session,
+        principal,
+        "consent.create",
+        "consent",
+        consent.id,
         details={"case": str(case.id), "categories": consent.categories},
-    )  # fmt: skip
+    )
     session.commit()
     return consent_as_dict(consent, now)
 
@@ -217,7 +221,11 @@ def packet(
         sensitive_notes=sensitive_notes,
     )
     audit(
-        session, principal, "case.packet", "case", case.id,
+        session,
+        principal,
+        "case.packet",
+        "case",
+        case.id,
         purpose=query.purpose or f"referral to {query.to_org_id}",
         details={
             "to_org_id": str(query.to_org_id),
@@ -225,7 +233,7 @@ def packet(
             "consent_id": str(chosen.id) if chosen else None,
             "anonymous": query.anonymous,
         },
-    )  # fmt: skip
+    )
     session.commit()
     return {
         "case_id": str(case.id),

@@ -133,9 +133,13 @@ def upload(
     session.add(job)
     session.flush()
     audit(
-        session, principal, "import.upload", "import", job.id,
+        session,
+        principal,
+        "import.upload",
+        "import",
+        job.id,
         details={"rows": result.total_rows, "errors": len(result.errors), "format": kind},
-    )  # fmt: skip
+    )
     session.commit()
     return job_as_dict(job)
 
@@ -249,14 +253,21 @@ def _create(session: Session, job: ImportJob, draft: dict[str, Any]) -> Case:
     session.flush()  # rows below refer to the case; no relationship orders them
     session.add(
         StageChange(
-            org_id=job.org_id, case_id=case.id, from_stage=None, to_stage=case.stage,
-            kind="open", reason="import", changed_at=opened_at, recorded_by=job.created_by,
+            org_id=job.org_id,
+            case_id=case.id,
+            from_stage=None,
+            to_stage=case.stage,
+            kind="open",
+            reason="import",
+            changed_at=opened_at,
+            recorded_by=job.created_by,
         )
-    )  # fmt: skip
+    )
     events.case_opened(session, case, person_age_band(case), **who)
     for item in contacts:
-        contact = Contact(id=uuid.uuid4(), org_id=job.org_id, case_id=case.id,
-                          recorded_by=job.created_by, **item)  # fmt: skip
+        contact = Contact(
+            id=uuid.uuid4(), org_id=job.org_id, case_id=case.id, recorded_by=job.created_by, **item
+        )
         session.add(contact)
         events.contact_logged(session, case, contact, **who)
     if closed:
@@ -267,16 +278,27 @@ def _create(session: Session, job: ImportJob, draft: dict[str, Any]) -> Case:
         case.close_reason_code = "other"
         session.add(
             StageChange(
-                org_id=job.org_id, case_id=case.id, from_stage=case.stage_before_close,
-                to_stage=case.stage, kind="close", reason="import", changed_at=last,
+                org_id=job.org_id,
+                case_id=case.id,
+                from_stage=case.stage_before_close,
+                to_stage=case.stage,
+                kind="close",
+                reason="import",
+                changed_at=last,
                 recorded_by=job.created_by,
             )
-        )  # fmt: skip
+        )
         events.case_closed(session, case, **who)
     audit(
-        session, None, "case.import", "case", case.id,
-        org_id=job.org_id, actor_id=job.created_by, details={"import": str(job.id)},
-    )  # fmt: skip
+        session,
+        None,
+        "case.import",
+        "case",
+        case.id,
+        org_id=job.org_id,
+        actor_id=job.created_by,
+        details={"import": str(job.id)},
+    )
     return case
 
 
@@ -316,9 +338,15 @@ def commit_job(
             job.payload = None
             job.finished_at = utcnow()
             audit(
-                session, None, "import.commit", "import", job.id,
-                org_id=job.org_id, actor_id=job.created_by, details={"cases": len(drafts)},
-            )  # fmt: skip
+                session,
+                None,
+                "import.commit",
+                "import",
+                job.id,
+                org_id=job.org_id,
+                actor_id=job.created_by,
+                details={"cases": len(drafts)},
+            )
             session.commit()
     except Exception as exc:
         log.exception("import failed", extra={"import_id": str(job_id)})
@@ -332,9 +360,15 @@ def commit_job(
                 job.finished_at = utcnow()
                 job.processed_cases = 0
                 audit(
-                    session, None, "import.commit", "import", job.id, outcome="failed",
-                    org_id=job.org_id, actor_id=job.created_by,
-                )  # fmt: skip
+                    session,
+                    None,
+                    "import.commit",
+                    "import",
+                    job.id,
+                    outcome="failed",
+                    org_id=job.org_id,
+                    actor_id=job.created_by,
+                )
                 session.commit()
         return True
     return True
@@ -381,3 +415,17 @@ def report_progress(session_factory: sessionmaker[Session]) -> Progress:
             session.commit()
 
     return report
+
+
+def run_queued(session_factory: sessionmaker[Session], *, concurrent_writes: bool) -> None:
+    """Commit every queued import (the worker's periodic task). Progress is reported from a
+    second transaction where the database allows one beside the import's (PostgreSQL;
+    SQLite has a single writer, so there the progress jumps when the import commits)."""
+    progress = report_progress(session_factory) if concurrent_writes else None
+    while True:
+        with session_factory() as session:
+            queued = queued_job_ids(session)
+        if not queued:
+            return
+        for job_id in queued:
+            commit_job(session_factory, job_id, progress)

@@ -43,9 +43,13 @@ def add_note(
     session.add(note)
     session.flush()
     audit(
-        session, principal, "note.create", "case", case.id,
+        session,
+        principal,
+        "note.create",
+        "case",
+        case.id,
         details={"note": str(note.id), "sensitive": sensitive},
-    )  # fmt: skip
+    )
     session.commit()
     # A volunteer may record what they heard but not read it back.
     return note_as_dict(note, with_body=not sensitive or principal.can(Perm.CASE_READ_SENSITIVE))
@@ -63,9 +67,13 @@ def list_notes(
         stmt = stmt.where(Note.sensitive.is_(query.sensitive))
     rows = list(session.scalars(stmt.order_by(Note.recorded_at.desc(), Note.id)))
     audit(
-        session, principal, "note.list", "case", case.id,
+        session,
+        principal,
+        "note.list",
+        "case",
+        case.id,
         details={"sensitive_shown": sum(1 for r in rows if r.sensitive)},
-    )  # fmt: skip
+    )
     session.commit()
     return {
         "items": [note_as_dict(r) for r in rows],

@@ -132,9 +132,13 @@ def record_activity(
     events.activity_recorded(session, case, activity, **who(principal))
     _advance(session, principal, case, stages.ACTIVITY_STAGE.get(body.type), body.type.value)
     audit(
-        session, principal, "activity.create", "case", case.id,
+        session,
+        principal,
+        "activity.create",
+        "case",
+        case.id,
         details={"activity": str(activity.id), "type": activity.type},
-    )  # fmt: skip
+    )
     session.commit()
     return activity_as_dict(activity)
 
@@ -174,8 +178,12 @@ def record_outcome(
     events.outcome_recorded(session, case, outcome, **who(principal))
     _advance(session, principal, case, stages.outcome_stage(body.type, body.path), body.type.value)
     audit(
-        session, principal, "outcome.create", "case", case.id,
+        session,
+        principal,
+        "outcome.create",
+        "case",
+        case.id,
         details={"outcome": str(outcome.id), "type": outcome.type},
-    )  # fmt: skip
+    )
     session.commit()
     return outcome_as_dict(outcome)

@@ -43,11 +43,15 @@ def make_member(
     with sessions() as session:
         session.add(
             OrgDirectoryEntry(
-                org_id=tenant.org_id, consortium_id=tenant.consortium_id,
-                name=f"member {tenant.org_id.hex[:6]}", kind=kind, sector="private",
-                status="active", as_of=utcnow(),
+                org_id=tenant.org_id,
+                consortium_id=tenant.consortium_id,
+                name=f"member {tenant.org_id.hex[:6]}",
+                kind=kind,
+                sector="private",
+                status="active",
+                as_of=utcnow(),
             )
-        )  # fmt: skip
+        )
         session.commit()
     return Member(
         tenant=tenant,
@@ -120,6 +124,11 @@ def outbox(sessions: sessionmaker[Session], kind: str | None = None) -> list[dic
 
 
 def contact(**overrides: Any) -> dict[str, Any]:
-    return {"channel": "phone", "by": "family", "relationship": "mother",
-            "occurred_at": "2021-05-10T14:00:00+09:00", "minutes": 30,
-            "summary": "母より。息子が10年自室から出ない。"} | overrides  # fmt: skip
+    return {
+        "channel": "phone",
+        "by": "family",
+        "relationship": "mother",
+        "occurred_at": "2021-05-10T14:00:00+09:00",
+        "minutes": 30,
+        "summary": "母より。息子が10年自室から出ない。",
+    } | overrides

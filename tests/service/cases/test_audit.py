@@ -19,9 +19,7 @@ def test_reading_a_case_writes_an_audit_row(
     assert staff.get(f"/cases/{cid}").status_code == 200
     assert audit_count(sessions, member.org_id, action="case.read", resource_id=cid) == before + 1
     with sessions() as session:
-        entry = session.scalars(
-            sa.select(AuditEntry).where(AuditEntry.action == "case.read")
-        ).one()
+        entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "case.read")).one()
         assert entry.actor_id == member.staff.user_id
         assert entry.actor_org_id == member.org_id
         assert entry.request_id
@@ -83,4 +81,3 @@ def test_the_audit_log_cannot_be_changed(
     api.as_(member.staff).open_case()
     with sessions() as session, pytest.raises(sa.exc.DBAPIError):
         session.execute(sa.update(AuditEntry).values(action="tampered"))
-        session.flush()

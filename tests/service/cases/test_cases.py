@@ -14,9 +14,12 @@ def test_a_request_without_a_principal_token_is_refused(api: Api) -> None:
 def test_staff_open_a_case_with_a_family_consultation(api: Api, member: Member) -> None:
     staff = api.as_(member.staff)
     case = staff.open_case(
-        display_name="山田 太郎", kana="ヤマダ タロウ", birth_year=1980, gender="male",
+        display_name="山田 太郎",
+        kana="ヤマダ タロウ",
+        birth_year=1980,
+        gender="male",
         first_contact=contact(),
-    )  # fmt: skip
+    )
     assert case["org_id"] == str(member.org_id)
     assert case["stage"] == "intake"
     assert case["person"]["display_name"] == "山田 太郎"
@@ -32,9 +35,16 @@ def test_the_case_page_has_everything_recorded(api: Api, member: Member) -> None
     staff = api.as_(member.staff)
     case = staff.open_case()
     cid = case["id"]
-    assert staff.post(f"/cases/{cid}/contacts", json=contact(by="self", relationship=None)).status_code == 201
-    activity = {"type": "workplace_tour", "occurred_at": "2021-06-01", "accompanied": True,
-                "place": "鹿児島市の農園"}  # fmt: skip
+    assert (
+        staff.post(f"/cases/{cid}/contacts", json=contact(by="self", relationship=None)).status_code
+        == 201
+    )
+    activity = {
+        "type": "workplace_tour",
+        "occurred_at": "2021-06-01",
+        "accompanied": True,
+        "place": "鹿児島市の農園",
+    }
     assert staff.post(f"/cases/{cid}/activities", json=activity).status_code == 201
     outcome = {"type": "job_search_started", "occurred_at": "2021-07-01"}
     assert staff.post(f"/cases/{cid}/outcomes", json=outcome).status_code == 201
@@ -54,8 +64,14 @@ def test_the_case_page_has_everything_recorded(api: Api, member: Member) -> None
 def test_an_experiential_work_records_place_days_and_allowance(api: Api, member: Member) -> None:
     staff = api.as_(member.staff)
     cid = staff.open_case()["id"]
-    body = {"type": "work_experience", "occurred_at": "2021-08-02", "place": "清掃会社",
-            "days": 5, "allowance_yen": 15000, "accompanied": False}  # fmt: skip
+    body = {
+        "type": "work_experience",
+        "occurred_at": "2021-08-02",
+        "place": "清掃会社",
+        "days": 5,
+        "allowance_yen": 15000,
+        "accompanied": False,
+    }
     created = staff.post(f"/cases/{cid}/activities", json=body).json
     assert (created["days"], created["allowance_yen"], created["place"]) == (5, 15000, "清掃会社")
 
@@ -64,8 +80,12 @@ def test_retention_follow_ups_have_their_checkpoints(api: Api, member: Member) -
     staff = api.as_(member.staff)
     cid = staff.open_case()["id"]
     for months in (1, 3, 6, 12):
-        body = {"type": "retention_followup", "occurred_at": "2022-01-10",
-                "checkpoint_months": months, "retained": True}  # fmt: skip
+        body = {
+            "type": "retention_followup",
+            "occurred_at": "2022-01-10",
+            "checkpoint_months": months,
+            "retained": True,
+        }
         assert staff.post(f"/cases/{cid}/activities", json=body).status_code == 201
     assert staff.get(f"/cases/{cid}").json["stage"] == "retention"
 
@@ -73,12 +93,19 @@ def test_retention_follow_ups_have_their_checkpoints(api: Api, member: Member) -
 def test_a_decided_path_keeps_employer_and_sector(api: Api, member: Member) -> None:
     staff = api.as_(member.staff)
     cid = staff.open_case()["id"]
-    body = {"type": "path_decided", "path": "employment_nonregular", "employer": "○○農園",
-            "sector": "農業", "occurred_at": "2021-09-01"}  # fmt: skip
+    body = {
+        "type": "path_decided",
+        "path": "employment_nonregular",
+        "employer": "○○農園",
+        "sector": "農業",
+        "occurred_at": "2021-09-01",
+    }
     created = staff.post(f"/cases/{cid}/outcomes", json=body).json
     assert (created["path"], created["employer"], created["sector"]) == (
-        "employment_nonregular", "○○農園", "農業",
-    )  # fmt: skip
+        "employment_nonregular",
+        "○○農園",
+        "農業",
+    )
     assert staff.get(f"/cases/{cid}").json["stage"] == "employed"
 
 
@@ -86,7 +113,9 @@ def test_records_move_a_case_up_the_ladder_never_down(api: Api, member: Member) 
     staff = api.as_(member.staff)
     cid = staff.open_case()["id"]
     assert staff.patch(f"/cases/{cid}", json={"stage": "job_search"}).json["stage"] == "job_search"
-    staff.post(f"/cases/{cid}/activities", json={"type": "aptitude_test", "occurred_at": "2021-06-01"})
+    staff.post(
+        f"/cases/{cid}/activities", json={"type": "aptitude_test", "occurred_at": "2021-06-01"}
+    )
     assert staff.get(f"/cases/{cid}").json["stage"] == "job_search"
 
 
@@ -106,7 +135,9 @@ def test_closing_needs_a_reason_and_reopening_returns_to_the_stage_before(
     cid = staff.open_case()["id"]
     staff.patch(f"/cases/{cid}", json={"stage": "experience"})
     assert staff.post(f"/cases/{cid}/close", json={}).status_code == 422
-    closed = staff.post(f"/cases/{cid}/close", json={"reason": "連絡が途絶えた", "reason_code": "no_contact"})
+    closed = staff.post(
+        f"/cases/{cid}/close", json={"reason": "連絡が途絶えた", "reason_code": "no_contact"}
+    )
     assert closed.json["stage"] == "closed"
     assert closed.json["close_reason"] == "連絡が途絶えた"
     assert staff.post(f"/cases/{cid}/close", json={"reason": "x"}).status_code == 409
@@ -134,7 +165,10 @@ def test_search_ignores_width_and_kana_kind(api: Api, member: Member) -> None:
     for q in ("ﾔﾏﾀﾞ", "ヤマダ", "やまだ", "やまだ　たろう", "山田"):
         found = staff.get("/cases", query_string={"q": q}).json["items"]
         assert [c["id"] for c in found] == [yamada], q
-    assert staff.get("/cases", query_string={"q": "ｻﾄｳ"}).json["items"][0]["person"]["kana"] == "さとう はなこ"
+    assert (
+        staff.get("/cases", query_string={"q": "ｻﾄｳ"}).json["items"][0]["person"]["kana"]
+        == "さとう はなこ"
+    )
     assert staff.get("/cases", query_string={"q": "%"}).json["items"] == []
 
 
@@ -152,7 +186,9 @@ def test_lists_filter_by_stage_and_assigned_staff(api: Api, member: Member) -> N
     assert staff.get("/cases?stage=nonsense").status_code == 422
 
 
-def test_a_case_is_assigned_only_to_someone_of_the_org(api: Api, member: Member, other: Member) -> None:
+def test_a_case_is_assigned_only_to_someone_of_the_org(
+    api: Api, member: Member, other: Member
+) -> None:
     staff = api.as_(member.staff)
     api.as_(member.admin).get("/cases")  # the admin has used the service: assignable
     cid = staff.open_case()["id"]

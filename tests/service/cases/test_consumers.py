@@ -18,7 +18,7 @@ from common.db import make_session_factory
 from common.messaging.envelope import Event
 from common.testing.services import migrated_database
 from services.cases import MIGRATIONS, consumers
-from services.cases.consumers import HANDLERS, open_case_from_referral
+from services.cases.consumers import HANDLERS
 from services.cases.models import Case, Note, OrgDirectoryEntry
 from tests.service.cases.support import Api, Member, outbox
 
@@ -28,13 +28,35 @@ def accepted(receiver: uuid.UUID, referral_id: uuid.UUID | None = None, **packet
     body = {
         "categories": ["identity", "contact", "history", "sensitive"],
         "anonymous": False,
-        "person": {"age_band": "40s", "gender": "male", "display_name": "紹介 太郎",
-                   "kana": "しょうかい たろう", "birth_year": 1980, "municipality": "甲府市"},
+        "person": {
+            "age_band": "40s",
+            "gender": "male",
+            "display_name": "紹介 太郎",
+            "kana": "しょうかい たろう",
+            "birth_year": 1980,
+            "municipality": "甲府市",
+        },
         "contact": {"phone": "055-000-0000", "email": None, "address": None},
-        "history": {"contacts": [{"channel": "line", "by": "family", "occurred_at": "2021-05-01T12:00:00+00:00",
-                                  "summary": "母からLINE相談"}]},
-        "sensitive": {"notes": [{"category": "illness", "body": "うつ病", "recorded_at": "2021-05-02T00:00:00+00:00"}]},
-    } | packet  # fmt: skip
+        "history": {
+            "contacts": [
+                {
+                    "channel": "line",
+                    "by": "family",
+                    "occurred_at": "2021-05-01T12:00:00+00:00",
+                    "summary": "母からLINE相談",
+                }
+            ]
+        },
+        "sensitive": {
+            "notes": [
+                {
+                    "category": "illness",
+                    "body": "うつ病",
+                    "recorded_at": "2021-05-02T00:00:00+00:00",
+                }
+            ]
+        },
+    } | packet
     referral = referral_id or uuid.uuid4()
     return Event(
         type="referral.accepted",
@@ -43,9 +65,16 @@ def accepted(receiver: uuid.UUID, referral_id: uuid.UUID | None = None, **packet
         consortium_id=uuid.uuid4(),
         actor_id=uuid.uuid4(),
         subject_id=referral,
-        data={"referral_id": str(referral), "from_org_id": str(sender), "to_org_id": str(receiver),
-              "status": "accepted", "at": utcnow().isoformat(), "fiscal_year": 2021,
-              "person_key": str(uuid.uuid4()), "packet": body},  # fmt: skip
+        data={
+            "referral_id": str(referral),
+            "from_org_id": str(sender),
+            "to_org_id": str(receiver),
+            "status": "accepted",
+            "at": utcnow().isoformat(),
+            "fiscal_year": 2021,
+            "person_key": str(uuid.uuid4()),
+            "packet": body,
+        },
     )
 
 
@@ -57,7 +86,9 @@ def deliver(sessions: sessionmaker[Session], event: Event) -> None:
 def cases_of(sessions: sessionmaker[Session], referral_id: str) -> list[Case]:
     with sessions() as session:
         return list(
-            session.scalars(sa.select(Case).where(Case.origin_referral_id == uuid.UUID(referral_id)))
+            session.scalars(
+                sa.select(Case).where(Case.origin_referral_id == uuid.UUID(referral_id))
+            )
         )
 
 
@@ -76,7 +107,12 @@ def test_an_accepted_referral_opens_the_receivers_case_with_the_person_key(
     assert "sensitive" not in case.origin_packet
     with sessions() as session:
         (note,) = session.scalars(sa.select(Note).where(Note.case_id == case.id))
-        assert (note.sensitive, note.category, note.body, note.source) == (True, "illness", "うつ病", "referral")
+        assert (note.sensitive, note.category, note.body, note.source) == (
+            True,
+            "illness",
+            "うつ病",
+            "referral",
+        )
     opened = outbox(sessions, "case.opened")[-1]["data"]
     assert opened["origin_referral_id"] == event.data["referral_id"]
     assert opened["person_key"] == event.data["person_key"]
@@ -112,8 +148,12 @@ def test_two_accepted_events_for_one_referral_give_one_case(
 def test_an_anonymous_packet_opens_an_anonymous_case(
     sessions: sessionmaker[Session], member: Member
 ) -> None:
-    event = accepted(member.org_id, categories=[], anonymous=True,
-                     person={"age_band": "50_plus", "gender": "female"})  # fmt: skip
+    event = accepted(
+        member.org_id,
+        categories=[],
+        anonymous=True,
+        person={"age_band": "50_plus", "gender": "female"},
+    )
     event.data["packet"].pop("contact")
     event.data["packet"].pop("history")
     event.data["packet"].pop("sensitive")
@@ -125,7 +165,9 @@ def test_an_anonymous_packet_opens_an_anonymous_case(
     assert outbox(sessions, "case.opened")[-1]["data"]["age_band"] == "50_plus"
 
 
-def test_a_malformed_accepted_event_is_refused(sessions: sessionmaker[Session], member: Member) -> None:
+def test_a_malformed_accepted_event_is_refused(
+    sessions: sessionmaker[Session], member: Member
+) -> None:
     event = accepted(member.org_id)
     del event.data["person_key"]
     with pytest.raises(ValueError, match="person_key"):
@@ -134,10 +176,18 @@ def test_a_malformed_accepted_event_is_refused(sessions: sessionmaker[Session], 
 
 def test_org_events_keep_the_directory(sessions: sessionmaker[Session]) -> None:
     org = uuid.uuid4()
-    data = {"org_id": str(org), "consortium_id": str(uuid.uuid4()), "name": "山梨県ひきこもり地域支援センター",
-            "kind": "prefectural_center", "sector": "public", "status": "active"}  # fmt: skip
+    data = {
+        "org_id": str(org),
+        "consortium_id": str(uuid.uuid4()),
+        "name": "山梨県ひきこもり地域支援センター",
+        "kind": "prefectural_center",
+        "sector": "public",
+        "status": "active",
+    }
     deliver(sessions, Event(type="org.registered", producer="auth", data=data))
-    deliver(sessions, Event(type="org.suspended", producer="auth", data=data | {"status": "suspended"}))
+    deliver(
+        sessions, Event(type="org.suspended", producer="auth", data=data | {"status": "suspended"})
+    )
     with sessions() as session:
         entry = session.get(OrgDirectoryEntry, org)
         assert entry is not None
@@ -199,6 +249,11 @@ def test_two_deliveries_racing_give_one_case(
     with real_sessions() as session:
         from services.cases.models import OutboxEvent
 
-        assert session.scalar(
-            sa.select(sa.func.count()).select_from(OutboxEvent).where(OutboxEvent.type == "case.opened")
-        ) == 1
+        assert (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.type == "case.opened")
+            )
+            == 1
+        )

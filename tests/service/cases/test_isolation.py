@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.http.openapi import endpoint_meta
-from common.testing.services import test_settings
+from common.testing.services import test_settings as settings_in
 from services.cases import create_app
 from services.cases.models import Case, Consent, ImportJob
 from tests.service.cases.support import Api, Member, audit_count, contact, table_counts
@@ -24,7 +24,7 @@ IMPORT_CSV = "管理番号,氏名,相談日,相談方法,相談者\nA-1,匿名A,
 
 
 def _routes() -> list[tuple[str, str, str]]:
-    app = create_app(test_settings(Path(tempfile.mkdtemp())))
+    app = create_app(settings_in(Path(tempfile.mkdtemp())))
     found = []
     for rule in app.url_map.iter_rules():
         if not rule.arguments or rule.endpoint == "static":
@@ -49,8 +49,13 @@ SAMPLES: dict[str, Callable[[Member], dict[str, Any]]] = {
         "json": {"type": "path_decided", "path": "welfare", "occurred_at": "2021-06-01"}
     },
     "cases.record_consent": lambda m: {
-        "json": {"to_org_ids": [str(m.org_id)], "categories": ["identity"], "method": "written",
-                 "given_by": "self", "obtained_at": "2021-06-01"}  # fmt: skip
+        "json": {
+            "to_org_ids": [str(m.org_id)],
+            "categories": ["identity"],
+            "method": "written",
+            "given_by": "self",
+            "obtained_at": "2021-06-01",
+        }
     },
     "cases.withdraw_consent": lambda m: {"json": {"reason": "本人の希望"}},
     "cases.case_packet": lambda m: {
@@ -70,8 +75,13 @@ class World:
         self.case_id = admin.open_case(display_name="被害者 ケース", first_contact=contact())["id"]
         consent = admin.post(
             f"/cases/{self.case_id}/consents",
-            json={"to_org_ids": [str(partner.org_id)], "categories": ["identity", "history"],
-                  "method": "written", "given_by": "self", "obtained_at": "2021-06-01"},  # fmt: skip
+            json={
+                "to_org_ids": [str(partner.org_id)],
+                "categories": ["identity", "history"],
+                "method": "written",
+                "given_by": "self",
+                "obtained_at": "2021-06-01",
+            },
         )
         assert consent.status_code == 201, consent.json
         self.consent_id = consent.json["id"]
@@ -99,16 +109,24 @@ def _fingerprint(sessions: sessionmaker[Session], world: World, owner: Member) -
         case = session.get(Case, uuid.UUID(world.case_id))
         consent = session.get(Consent, uuid.UUID(world.consent_id))
         job = session.get(ImportJob, uuid.UUID(world.import_id))
-        assert case is not None and consent is not None and job is not None
-        state = (case.stage, case.updated_at, case.assigned_to, case.person.kana,
-                 consent.withdrawn_at, job.status)  # fmt: skip
+        assert case is not None
+        assert consent is not None
+        assert job is not None
+        state = (
+            case.stage,
+            case.updated_at,
+            case.assigned_to,
+            case.person.kana,
+            consent.withdrawn_at,
+            job.status,
+        )
     counts = table_counts(sessions)
     counts.pop("audit_log")
     return {"state": state, "counts": counts, "audit": audit_count(sessions, owner.org_id)}
 
 
 def test_every_route_with_an_id_is_in_the_matrix() -> None:
-    app = create_app(test_settings(Path(tempfile.mkdtemp())))
+    app = create_app(settings_in(Path(tempfile.mkdtemp())))
     for _method, _rule, name in ROUTES:
         meta = endpoint_meta(app.view_functions[name])
         assert meta is not None, f"{name} is not declared with @endpoint"
@@ -119,9 +137,14 @@ def test_every_route_with_an_id_is_in_the_matrix() -> None:
 
 @pytest.mark.parametrize(("method", "rule", "name"), ROUTES, ids=[f"{m} {r}" for m, r, _ in ROUTES])
 def test_another_members_id_is_not_found_and_nothing_changes(
-    api: Api, member: Member, other: Member, sessions: sessionmaker[Session],
-    method: str, rule: str, name: str,
-) -> None:  # fmt: skip
+    api: Api,
+    member: Member,
+    other: Member,
+    sessions: sessionmaker[Session],
+    method: str,
+    rule: str,
+    name: str,
+) -> None:
     sample = SAMPLES.get(name, lambda m: {})
     # First the same request on the caller's own data succeeds: the sample is valid.
     mine = World(api, member, other)
@@ -152,7 +175,9 @@ def test_a_volunteer_gets_404_for_a_colleagues_case_on_every_case_route(
     for method, rule, name in ROUTES:
         if "import_id" in rule:
             continue  # imports are the org admin's; volunteers get 403 there
-        response = volunteer.request(method, _path(rule, world.ids()), **SAMPLES.get(name, lambda m: {})(other))
+        response = volunteer.request(
+            method, _path(rule, world.ids()), **SAMPLES.get(name, lambda m: {})(other)
+        )
         assert response.status_code == 404, (method, rule, response.json)
     with sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1

@@ -8,12 +8,16 @@ from tests.service.cases.support import Api, Member
 def test_sensitive_notes_are_hidden_from_volunteers_and_viewers(api: Api, member: Member) -> None:
     volunteer = api.as_(member.volunteer)
     cid = volunteer.open_case()["id"]
-    written = volunteer.post(f"/cases/{cid}/notes", json={"category": "illness", "body": "統合失調症で通院"})
+    written = volunteer.post(
+        f"/cases/{cid}/notes", json={"category": "illness", "body": "統合失調症で通院"}
+    )
     assert written.status_code == 201
     assert "body" not in written.json  # written, but not to be read back
     volunteer.post(f"/cases/{cid}/notes", json={"category": "general", "body": "猫が好き"})
     assert [n["body"] for n in volunteer.get(f"/cases/{cid}/notes").json["items"]] == ["猫が好き"]
-    assert [n["category"] for n in api.as_(member.viewer).get(f"/cases/{cid}/notes").json["items"]] == ["general"]
+    assert [
+        n["category"] for n in api.as_(member.viewer).get(f"/cases/{cid}/notes").json["items"]
+    ] == ["general"]
     staff_view = api.as_(member.staff).get(f"/cases/{cid}/notes").json["items"]
     assert {n["body"] for n in staff_view} == {"統合失調症で通院", "猫が好き"}
     only = api.as_(member.staff).get(f"/cases/{cid}/notes?sensitive=true").json["items"]
