@@ -26,6 +26,10 @@ class Person(Base):
     """The person of concern (本人). A pseudonym is a fine display name."""
 
     __tablename__ = "persons"
+    __table_args__ = (
+        # Covers the name search: LIKE '%…%' scans this index alone, never the table.
+        sa.Index("ix_persons_org_search", "org_id", "search_key", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     org_id: Mapped[uuid.UUID] = mapped_column(index=True)

@@ -129,6 +129,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_persons_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_persons_org_search", ["org_id", "search_key", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_persons_person_key"), ["person_key"], unique=False)
 
     op.create_table(
