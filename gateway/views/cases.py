@@ -40,7 +40,7 @@ STAGES = [
 ]
 CHANNELS = [
     ("phone", _l("Phone")), ("visit", _l("Visit")), ("home_visit", _l("Home visit")),
-    ("line", _l("LINE")), ("email", _l("Email")), ("outreach", _l("Outreach")),
+    ("line", _l("LINE")), ("email", _l("E-mail")), ("outreach", _l("Outreach")),
     ("online", _l("Online")),
 ]  # fmt: skip
 PARTIES = [("self", _l("The person")), ("family", _l("Family"))]

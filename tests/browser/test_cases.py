@@ -18,7 +18,7 @@ def sign_in(page: Any, stack: Stack, email: str) -> None:
     page.goto(stack.url() + "/login")
     page.fill("#f-email", email)
     page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(stack.url() + "/")
 
 
@@ -31,6 +31,7 @@ def test_log_a_consultation_on_a_phone_and_see_it_on_the_timeline(page: Any, sta
     page.fill("#f-display_name", "霧島 太郎")
     page.fill("#f-kana", "ｷﾘｼﾏ ﾀﾛｳ")
     page.fill("#f-birth_year", "1981")
+    page.fill("#f-summary", "母から電話。息子が10年ほど自室から出ない。")
     page.click("text=ケースを開く")
     page.wait_for_selector("h1:has-text('霧島 太郎')")
     assert page.locator(".ladder li[aria-current=step]").first.inner_text().endswith("受付")
@@ -43,7 +44,7 @@ def test_log_a_consultation_on_a_phone_and_see_it_on_the_timeline(page: Any, sta
     shot(page, "cases-quick-entry-375")
     page.click("form.quick-form button[type=submit]")
     page.wait_for_selector(".flash.success")
-    item = page.locator("#timeline li.t-contact").first
+    item = page.locator("#timeline li.t-contact", has_text="自宅訪問")
     assert "自宅訪問。本人と初めて話せた。" in item.inner_text()
     assert "本人" in item.inner_text()
     assert "45分" in item.inner_text()
@@ -62,7 +63,7 @@ def test_the_quick_entry_form_is_usable_with_the_keyboard_alone(page: Any, stack
     world = new_world(stack, {"assoc": "family_association"}, roles=("volunteer",))
     sign_in(page, stack, world.emails["assoc.volunteer"])
     case = world.user("assoc.volunteer").post(
-        "/api/v1/cases", {"person": {"display_name": "匿名（LINE）", "anonymous": True}}
+        "/cases", {"person": {"display_name": "匿名（LINE）", "anonymous": True}}
     )
     page.goto(stack.url() + f"/cases/{case['id']}/contact")
     page.focus("input[name=channel][value=phone]")

@@ -69,6 +69,7 @@ JA = {
     "Contact details": "連絡先",
     "Phone": "電話",
     "Email": "メール",
+    "E-mail": "メール",
     "Address": "住所",
     "First consultation": "初回相談",
     "Record the first consultation now": "初回相談もあわせて記録する",
