@@ -39,25 +39,44 @@ STAGES = [
     ("closed", _l("Closed")),
 ]
 CHANNELS = [
-    ("phone", _l("Phone")), ("visit", _l("Visit")), ("home_visit", _l("Home visit")),
-    ("line", _l("LINE")), ("email", _l("E-mail")), ("outreach", _l("Outreach")),
+    ("phone", _l("Phone")),
+    ("visit", _l("Visit")),
+    ("home_visit", _l("Home visit")),
+    ("line", _l("LINE")),
+    ("email", _l("E-mail")),
+    ("outreach", _l("Outreach")),
     ("online", _l("Online")),
-]  # fmt: skip
+]
 PARTIES = [("self", _l("The person")), ("family", _l("Family"))]
 RELATIONSHIPS = [
-    ("mother", _l("Mother")), ("father", _l("Father")), ("parent", _l("Parent")),
-    ("sibling", _l("Sibling")), ("spouse", _l("Spouse")), ("child", _l("Child")),
-    ("grandparent", _l("Grandparent")), ("relative", _l("Relative")), ("other", _l("Other")),
-]  # fmt: skip
-GENDERS = [("unknown", _l("Not known")), ("female", _l("Female")), ("male", _l("Male")),
-           ("other", _l("Other"))]  # fmt: skip
+    ("mother", _l("Mother")),
+    ("father", _l("Father")),
+    ("parent", _l("Parent")),
+    ("sibling", _l("Sibling")),
+    ("spouse", _l("Spouse")),
+    ("child", _l("Child")),
+    ("grandparent", _l("Grandparent")),
+    ("relative", _l("Relative")),
+    ("other", _l("Other")),
+]
+GENDERS = [
+    ("unknown", _l("Not known")),
+    ("female", _l("Female")),
+    ("male", _l("Male")),
+    ("other", _l("Other")),
+]
 ACTIVITIES = [
-    ("aptitude_test", _l("Aptitude test")), ("interview_practice", _l("Interview practice")),
-    ("workplace_tour", _l("Workplace tour")), ("country_work", _l("Country work")),
-    ("work_experience", _l("Work experience")), ("job_application", _l("Job application")),
-    ("group_program", _l("Group programme")), ("retention_followup", _l("Retention follow-up")),
-    ("seminar", _l("Seminar")), ("other", _l("Other")),
-]  # fmt: skip
+    ("aptitude_test", _l("Aptitude test")),
+    ("interview_practice", _l("Interview practice")),
+    ("workplace_tour", _l("Workplace tour")),
+    ("country_work", _l("Country work")),
+    ("work_experience", _l("Work experience")),
+    ("job_application", _l("Job application")),
+    ("group_program", _l("Group programme")),
+    ("retention_followup", _l("Retention follow-up")),
+    ("seminar", _l("Seminar")),
+    ("other", _l("Other")),
+]
 OUTCOMES = [
     ("job_search_started", _l("Job search started")),
     ("path_decided", _l("Path decided")),
@@ -66,47 +85,132 @@ OUTCOMES = [
 PATHS = [
     ("employment_regular", _l("Regular employment")),
     ("employment_nonregular", _l("Non-regular employment")),
-    ("vocational_training", _l("Vocational training")), ("education", _l("Education")),
-    ("welfare", _l("Welfare")), ("other", _l("Other")),
-]  # fmt: skip
-CATEGORIES = [("identity", _l("Identity")), ("contact", _l("Contact details")),
-              ("history", _l("Consultation history")), ("support_record", _l("Support record")),
-              ("sensitive", _l("Sensitive information"))]  # fmt: skip
+    ("vocational_training", _l("Vocational training")),
+    ("education", _l("Education")),
+    ("welfare", _l("Welfare")),
+    ("other", _l("Other")),
+]
+CATEGORIES = [
+    ("identity", _l("Identity")),
+    ("contact", _l("Contact details")),
+    ("history", _l("Consultation history")),
+    ("support_record", _l("Support record")),
+    ("sensitive", _l("Sensitive information")),
+]
 METHODS = [("written", _l("Written")), ("verbal", _l("Verbal")), ("electronic", _l("Electronic"))]
 GIVERS = [("self", _l("The person")), ("guardian", _l("Guardian")), ("family", _l("Family"))]
-CLOSE_REASONS = [("path_decided", _l("Path decided / settled")), ("referred", _l("Referred on")),
-                 ("no_contact", _l("Contact lost")), ("declined", _l("At their wish")),
-                 ("moved", _l("Moved away")), ("other", _l("Other"))]  # fmt: skip
+CLOSE_REASONS = [
+    ("path_decided", _l("Path decided / settled")),
+    ("referred", _l("Referred on")),
+    ("no_contact", _l("Contact lost")),
+    ("declined", _l("At their wish")),
+    ("moved", _l("Moved away")),
+    ("other", _l("Other")),
+]
 NOTE_CATEGORIES = [
-    ("general", _l("General")), ("illness", _l("Illness")), ("disability", _l("Disability")),
-    ("treatment", _l("Treatment")), ("criminal_record", _l("Criminal record")),
-    ("crime_victim", _l("Crime victim")), ("other_sensitive", _l("Other sensitive")),
-]  # fmt: skip
-LADDER = [("family_anonymous", _l("Family consults anonymously")),
-          ("family_named", _l("Family gives names")), ("person_reached", _l("Person reached")),
-          ("person_consented", _l("Person consents to sharing"))]  # fmt: skip
+    ("general", _l("General")),
+    ("illness", _l("Illness")),
+    ("disability", _l("Disability")),
+    ("treatment", _l("Treatment")),
+    ("criminal_record", _l("Criminal record")),
+    ("crime_victim", _l("Crime victim")),
+    ("other_sensitive", _l("Other sensitive")),
+]
+LADDER = [
+    ("family_anonymous", _l("Family consults anonymously")),
+    ("family_named", _l("Family gives names")),
+    ("person_reached", _l("Person reached")),
+    ("person_consented", _l("Person consents to sharing")),
+]
 IMPORT_STATUS = {
-    "previewed": _l("Ready to import"), "invalid": _l("Has errors"), "queued": _l("Waiting"),
-    "committing": _l("Importing"), "committed": _l("Imported"), "failed": _l("Failed"),
-    "discarded": _l("Discarded"), "expired": _l("Expired"),
-}  # fmt: skip
+    "previewed": _l("Ready to import"),
+    "invalid": _l("Has errors"),
+    "queued": _l("Waiting"),
+    "committing": _l("Importing"),
+    "committed": _l("Imported"),
+    "failed": _l("Failed"),
+    "discarded": _l("Discarded"),
+    "expired": _l("Expired"),
+}
+IMPORT_COLUMNS = {
+    "case_ref": _l("Case number"),
+    "display_name": _l("Name"),
+    "kana": _l("Kana"),
+    "anonymous": _l("Anonymous"),
+    "birth_year": _l("Year of birth"),
+    "gender": _l("Gender"),
+    "municipality": _l("Municipality"),
+    "phone": _l("Phone"),
+    "email": _l("E-mail"),
+    "address": _l("Home address"),
+    "stage": _l("Stage"),
+    "opened_at": _l("Opened"),
+    "contact_at": _l("Consultation date"),
+    "channel": _l("How"),
+    "by": _l("Who consulted"),
+    "relationship": _l("Relationship"),
+    "minutes": _l("Minutes"),
+    "summary": _l("Summary"),
+    "header": _l("Header row"),
+    "file": _l("File"),
+}
+IMPORT_ERRORS = {
+    "not_a_date": _l("Not a date (write 2021/4/1 or 令和3年4月1日)."),
+    "no_such_date": _l("There is no such date."),
+    "not_a_year": _l("Not a year (write 1982 or 昭和57年)."),
+    "not_minutes": _l("Not a number of minutes."),
+    "unknown_value": _l("This value is not one of the known choices."),
+    "missing": _l("This is required."),
+    "too_long": _l("This is too long."),
+    "range": _l("This is out of range."),
+    "in_future": _l("The date is in the future."),
+    "conflict": _l("Differs from an earlier row of the same case number."),
+    "duplicate": _l("A case with this number has been imported before."),
+    "order": _l("Is later than the case's first consultation."),
+    "not_family": _l("Only a family member's consultation has a relationship."),
+    "unknown": _l("This column is not understood."),
+    "repeat": _l("This column appears twice."),
+    "too_many": _l("Too many rows (at most 5,000 per file)."),
+    "empty": _l("The file has no rows."),
+}
+
 LABELS = {
-    "stage": dict(STAGES), "channel": dict(CHANNELS), "by": dict(PARTIES),
-    "relationship": dict(RELATIONSHIPS), "gender": dict(GENDERS), "activity": dict(ACTIVITIES),
-    "outcome": dict(OUTCOMES), "path": dict(PATHS), "category": dict(CATEGORIES),
-    "method": dict(METHODS), "given_by": dict(GIVERS), "close": dict(CLOSE_REASONS),
-    "note": dict(NOTE_CATEGORIES), "ladder": dict(LADDER), "import": IMPORT_STATUS,
-}  # fmt: skip
+    "stage": dict(STAGES),
+    "channel": dict(CHANNELS),
+    "by": dict(PARTIES),
+    "relationship": dict(RELATIONSHIPS),
+    "gender": dict(GENDERS),
+    "activity": dict(ACTIVITIES),
+    "outcome": dict(OUTCOMES),
+    "path": dict(PATHS),
+    "category": dict(CATEGORIES),
+    "method": dict(METHODS),
+    "given_by": dict(GIVERS),
+    "close": dict(CLOSE_REASONS),
+    "note": dict(NOTE_CATEGORIES),
+    "ladder": dict(LADDER),
+    "import": IMPORT_STATUS,
+}
 
 
 def _options() -> dict[str, Any]:
     return {
-        "stages": STAGES, "channels": CHANNELS, "parties": PARTIES,
-        "relationships": RELATIONSHIPS, "genders": GENDERS, "activities": ACTIVITIES,
-        "outcomes": OUTCOMES, "paths": PATHS, "categories": CATEGORIES, "methods": METHODS,
-        "givers": GIVERS, "close_reasons": CLOSE_REASONS, "note_categories": NOTE_CATEGORIES,
-        "ladder": LADDER, "labels": LABELS,
-    }  # fmt: skip
+        "stages": STAGES,
+        "channels": CHANNELS,
+        "parties": PARTIES,
+        "relationships": RELATIONSHIPS,
+        "genders": GENDERS,
+        "activities": ACTIVITIES,
+        "outcomes": OUTCOMES,
+        "paths": PATHS,
+        "categories": CATEGORIES,
+        "methods": METHODS,
+        "givers": GIVERS,
+        "close_reasons": CLOSE_REASONS,
+        "note_categories": NOTE_CATEGORIES,
+        "ladder": LADDER,
+        "labels": LABELS,
+    }
 
 
 def now_local() -> str:
@@ -182,9 +286,20 @@ def new() -> Any:
     if request.method == "POST":
         form = dict(request.form)
         person = _int_fields(
-            _clean(("display_name", "kana", "birth_year", "gender", "municipality", "phone",
-                    "email", "address")), "birth_year",
-        )  # fmt: skip
+            _clean(
+                (
+                    "display_name",
+                    "kana",
+                    "birth_year",
+                    "gender",
+                    "municipality",
+                    "phone",
+                    "email",
+                    "address",
+                )
+            ),
+            "birth_year",
+        )
         person["anonymous"] = request.form.get("anonymous") == "on"
         body: dict[str, Any] = {"person": person}
         if request.form.get("with_contact") == "yes":
@@ -221,9 +336,14 @@ def show(case_id: uuid.UUID) -> str:
     case = api.get(f"/cases/{case_id}")
     timeline = api.get(f"/cases/{case_id}/timeline")["items"]
     return render_template(
-        "cases/show.html", case=case, timeline=timeline, assignees=_assignee_names(),
-        orgs=_directory(), now=now_local(), **_options(),
-    )  # fmt: skip
+        "cases/show.html",
+        case=case,
+        timeline=timeline,
+        assignees=_assignee_names(),
+        orgs=_directory(),
+        now=now_local(),
+        **_options(),
+    )
 
 
 @bp.route("/<uuid:case_id>/contact", methods=["GET", "POST"])
@@ -253,9 +373,13 @@ def contact(case_id: uuid.UUID) -> Any:
 @login_required
 def activity(case_id: uuid.UUID) -> Response:
     body = _int_fields(
-        _clean(("type", "occurred_at", "place", "days", "allowance_yen", "checkpoint_months",
-                "note")), "days", "allowance_yen", "checkpoint_months",
-    )  # fmt: skip
+        _clean(
+            ("type", "occurred_at", "place", "days", "allowance_yen", "checkpoint_months", "note")
+        ),
+        "days",
+        "allowance_yen",
+        "checkpoint_months",
+    )
     for name in ("accompanied", "retained"):
         if _bool(name) is not None:
             body[name] = _bool(name)
@@ -280,10 +404,21 @@ def update(case_id: uuid.UUID) -> Response:
     body: dict[str, Any] = {}
     if request.form.get("section") == "person":
         person = _int_fields(
-            {f: request.form.get(f, "").strip() or None
-             for f in ("display_name", "kana", "birth_year", "gender", "municipality", "phone",
-                       "email", "address")}, "birth_year",
-        )  # fmt: skip
+            {
+                f: request.form.get(f, "").strip() or None
+                for f in (
+                    "display_name",
+                    "kana",
+                    "birth_year",
+                    "gender",
+                    "municipality",
+                    "phone",
+                    "email",
+                    "address",
+                )
+            },
+            "birth_year",
+        )
         person["anonymous"] = request.form.get("anonymous") == "on"
         body["person"] = person
     else:
@@ -320,8 +455,9 @@ def reopen(case_id: uuid.UUID) -> Response:
 @bp.post("/<uuid:case_id>/consents")
 @login_required
 def consent(case_id: uuid.UUID) -> Response:
-    body: dict[str, Any] = _clean(("method", "given_by", "given_by_relationship", "obtained_at",
-                                   "expires_at", "note"))  # fmt: skip
+    body: dict[str, Any] = _clean(
+        ("method", "given_by", "given_by_relationship", "obtained_at", "expires_at", "note")
+    )
     body["to_org_ids"] = request.form.getlist("to_org_ids")
     body["categories"] = request.form.getlist("categories")
     return _post_and_return(
@@ -381,9 +517,13 @@ def notes(case_id: uuid.UUID) -> Any:
     case = api.get(f"/cases/{case_id}")
     items = api.get(f"/cases/{case_id}/notes")["items"]
     return render_template(
-        "cases/notes.html", case=case, notes=items, errors=errors, form=dict(request.form),
+        "cases/notes.html",
+        case=case,
+        notes=items,
+        errors=errors,
+        form=dict(request.form),
         **_options(),
-    ), (422 if errors else 200)  # fmt: skip
+    ), (422 if errors else 200)
 
 
 # --- import ----------------------------------------------------------------------------
@@ -399,9 +539,11 @@ def imports() -> Any:
             return redirect(url_for("cases.imports"))
         try:
             response = api.call_raw(
-                "POST", f"/imports?filename={quote(upload.filename)}",
-                body=upload.read(), content_type="application/octet-stream",
-            )  # fmt: skip
+                "POST",
+                f"/imports?filename={quote(upload.filename)}",
+                body=upload.read(),
+                content_type="application/octet-stream",
+            )
         except ApiError as error:
             if error.status != 422:
                 raise
@@ -416,7 +558,13 @@ def imports() -> Any:
 @login_required
 def import_job(import_id: uuid.UUID) -> str:
     job = api.get(f"/imports/{import_id}")
-    return render_template("cases/import_job.html", job=job, **_options())
+    return render_template(
+        "cases/import_job.html",
+        job=job,
+        columns=IMPORT_COLUMNS,
+        problems=IMPORT_ERRORS,
+        **_options(),
+    )
 
 
 @bp.post("/imports/<uuid:import_id>/<any(commit, discard):action>")

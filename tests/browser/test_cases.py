@@ -81,3 +81,31 @@ def test_the_quick_entry_form_is_usable_with_the_keyboard_alone(page: Any, stack
         .endswith("家族が匿名で相談")
     )
     shot(page, "cases-keyboard-entry")
+
+
+def test_an_import_shows_every_rows_errors_then_imports_the_corrected_sheet(
+    page: Any, stack: Stack, tmp_path: Any
+) -> None:
+    world = new_world(stack, {"center": "prefectural_center"}, roles=("org_admin",))
+    sign_in(page, stack, world.emails["center.org_admin"])
+    bad = tmp_path / "cases.csv"
+    bad.write_text("氏名,相談日,相談方法,相談者\n甲斐 一郎,2024/2/30,電話,本人\n", encoding="utf-8")
+    page.goto(stack.url() + "/cases/imports")
+    page.set_input_files("#f-file", str(bad))
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("text=エラー")
+    assert "contact_at" in page.locator("table").first.inner_text()
+    shot(page, "cases-import-errors")
+
+    good = tmp_path / "fixed.csv"
+    good.write_text(
+        "氏名,相談日,相談方法,相談者\n甲斐 一郎,2024/2/29,電話,本人\n", encoding="utf-8"
+    )
+    page.goto(stack.url() + "/cases/imports")
+    page.set_input_files("#f-file", str(good))
+    page.click("main form button[type=submit]")
+    page.click("text=1件のケースを取り込む")
+    page.wait_for_selector("text=取り込み済", timeout=30_000)  # the page refreshes itself
+    shot(page, "cases-import-done")
+    page.goto(stack.url() + "/cases/")
+    assert "甲斐 一郎" in page.locator(".case-list").inner_text()

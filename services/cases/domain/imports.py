@@ -131,6 +131,14 @@ _YEAR = re.compile(r"^(令和|平成|昭和|r|h|s)?\s*(元|\d{1,4})\s*年?$")
 _MINUTES = re.compile(r"^(\d{1,4})\s*分?$")
 
 
+class CellError(ValueError):
+    """A cell that cannot be read; ``code`` lets the UI explain it in the user's language."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def _norm(value: Any) -> str:
     """NFKC, trimmed and case-folded: what the lookup tables are keyed by."""
     return unicodedata.normalize("NFKC", str(value)).strip().casefold()
@@ -181,7 +189,7 @@ def parse_moment(value: Any) -> datetime:
     try:
         return as_utc(datetime.fromisoformat(text.upper()))
     except ValueError:
-        raise ValueError("Not a date (use 2021/4/1 or 令和3年4月1日)") from None
+        raise CellError("Not a date (use 2021/4/1 or 令和3年4月1日)", "not_a_date") from None
 
 
 def _moment(year: Any, month: Any, day: Any, hour: Any, minute: Any, second: Any) -> datetime:
@@ -196,18 +204,18 @@ def _moment(year: Any, month: Any, day: Any, hour: Any, minute: Any, second: Any
             tzinfo=JST,
         )
     except ValueError:
-        raise ValueError("No such date") from None
+        raise CellError("No such date", "no_such_date") from None
     return as_utc(moment)
 
 
 def parse_year(value: Any) -> int:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if float(value) != int(value):
-            raise ValueError("Not a year")
+            raise CellError("Not a year", "not_a_year")
         return int(value)
     match = _YEAR.match(_norm(value))
     if not match:
-        raise ValueError("Not a year (use 1982 or 昭和57年)")
+        raise CellError("Not a year (use 1982 or 昭和57年)", "not_a_year")
     era, year = match.groups()
     number = 1 if year == "元" else int(year)
     return _ERAS[era] + number if era else number
@@ -242,7 +250,7 @@ def parse_row(number: int, cells: Mapping[str, Any], now: datetime) -> ParsedRow
         try:
             row.values[name] = _value(name, raw)
         except ValueError as exc:
-            row.error(name, str(exc))
+            row.error(name, str(exc), getattr(exc, "code", "invalid"))
     for name, limit in MAX_LENGTHS.items():
         value = row.values.get(name)
         if isinstance(value, str) and len(value) > limit:
@@ -295,12 +303,12 @@ def _value(name: str, raw: Any) -> Any:
             return int(raw)
         match = _MINUTES.match(_norm(raw))
         if not match:
-            raise ValueError("Not a number of minutes")
+            raise CellError("Not a number of minutes", "not_minutes")
         return int(match.group(1))
     if name in _VALUES:
         code = _VALUES[name].get(_norm(raw))
         if code is None:
-            raise ValueError(f"Unknown value {raw!s}")
+            raise CellError(f"Unknown value {raw!s}", "unknown_value")
         if name == "anonymous":
             return code == "true"
         if name == "stage":

@@ -36,7 +36,9 @@ def contact_problems(
     errors = not_in_future("occurred_at", occurred_at, now)
     if by is ContactBy.SELF and relationship is not None:
         errors.append(
-            FieldError("relationship", "Only a family member's contact has a relationship")
+            FieldError(
+                "relationship", "Only a family member's contact has a relationship", "not_family"
+            )
         )
     return errors
 

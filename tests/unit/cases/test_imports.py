@@ -79,10 +79,10 @@ def test_every_problem_of_every_row_is_reported_with_its_row_number() -> None:
         existing_refs=["B"],
     )
     found = {(e["row"], e["field"], e["code"]) for e in result.errors}
-    assert (2, "relationship", "invalid") in found
+    assert (2, "relationship", "not_family") in found
     assert (3, "display_name", "conflict") in found
-    assert (3, "channel", "invalid") in found
-    assert (3, "stage", "invalid") in found
+    assert (3, "channel", "unknown_value") in found
+    assert (3, "stage", "unknown_value") in found
     assert (3, "by", "missing") in found
     assert (5, "case_ref", "duplicate") in found
     assert (5, "display_name", "missing") in found
