@@ -94,7 +94,7 @@ def test_an_import_shows_every_rows_errors_then_imports_the_corrected_sheet(
     page.set_input_files("#f-file", str(bad))
     page.click("main form button[type=submit]")
     page.wait_for_selector("text=エラー")
-    assert "contact_at" in page.locator("table").first.inner_text()
+    assert "相談日\t存在しない日付です。" in page.locator("table").first.inner_text()
     shot(page, "cases-import-errors")
 
     good = tmp_path / "fixed.csv"

@@ -423,7 +423,12 @@ def _group(rows: list[ParsedRow], taken: set[str]) -> list[CaseDraft]:
         row = next(r for r in rows if r.number == first)
         if not draft.person.get("display_name"):
             row.error("display_name", "Each case needs a name (a pseudonym will do)", "missing")
-        if draft.opened_at is None:
+        unreadable_dates = any(
+            _has_error(r, "contact_at") or _has_error(r, "opened_at")
+            for r in rows
+            if r.number in draft.rows
+        )
+        if draft.opened_at is None and not unreadable_dates:
             row.error("opened_at", "Give the date the case began or of a consultation", "missing")
         elif dates and min(dates) < draft.opened_at:
             row.error("opened_at", "Is after the case's first consultation", "order")
