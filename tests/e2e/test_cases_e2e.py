@@ -20,7 +20,8 @@ E-2,開聞 花子,かいもん はなこ,2024/5/1,LINE,家族,父,
 """
 
 
-def test_a_spreadsheet_is_previewed_then_imported_by_the_worker(stack: Stack) -> None:
+def test_a_spreadsheet_is_previewed_then_imported_by_the_worker(any_stack: Stack) -> None:
+    stack = any_stack
     world = new_world(stack, {"station": "support_station"}, roles=("org_admin",))
     admin = world.user("station.org_admin")
     response = admin.request(

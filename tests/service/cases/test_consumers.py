@@ -257,3 +257,28 @@ def test_two_deliveries_racing_give_one_case(
             )
             == 1
         )
+
+
+def test_the_consumer_applies_referral_accepted_once_however_often_delivered(
+    real_sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from common.messaging.consumer import EventConsumer
+    from services.cases.models import ProcessedEvent
+
+    consumer = EventConsumer(
+        name="cases",
+        session_factory=real_sessions,
+        processed_model=ProcessedEvent,
+        handlers=HANDLERS,
+        broker_url=f"sqlite://{tmp_path / 'broker.sqlite3'}",
+        namespace="test",
+    )
+    event = accepted(uuid.uuid4())
+    try:
+        assert consumer.apply(event) is True
+        assert consumer.apply(event) is False
+        again = Event.from_json(event.to_json())  # the same event, redelivered
+        assert consumer.apply(again) is False
+    finally:
+        consumer.publisher.close()
+    assert len(cases_of(real_sessions, event.data["referral_id"])) == 1
