@@ -30,7 +30,8 @@ def create_app(
     settings = settings or load_settings()
     engine: sa.Engine | None = None
     if session_factory is None:
-        engine = make_engine(settings.database_url(NAME))
+        # Statement parameters carry names and notes: keep them out of error messages and logs.
+        engine = make_engine(settings.database_url(NAME), hide_parameters=True)
         session_factory = make_session_factory(engine)
     verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
     checks = {"database": (lambda: ping(engine))} if engine is not None else {}

@@ -86,7 +86,11 @@ def open_case_from_referral(session: Session, event: Event) -> None:
     try:
         data = _Accepted.model_validate(event.data)
     except ValidationError as exc:
-        raise ValueError(f"referral.accepted without what a case needs: {exc}") from exc
+        # Name the fields only: the values may be personal data, and this text is logged.
+        where = ", ".join(
+            ".".join(str(p) for p in e["loc"]) for e in exc.errors(include_input=False)
+        )
+        raise ValueError(f"referral.accepted without what a case needs: {where}") from None
     existing = sa.select(Case.id).where(Case.origin_referral_id == data.referral_id)
     if session.scalar(existing) is not None:
         return

@@ -21,7 +21,7 @@ HOUSEKEEPING_SECONDS = 600.0
 def main() -> int:
     settings = load_settings()
     configure_logging(f"{NAME}-worker", settings.log_level, settings.log_format)
-    engine = make_engine(settings.database_url(NAME))
+    engine = make_engine(settings.database_url(NAME), hide_parameters=True)
     session_factory = make_session_factory(engine)
     concurrent = engine.dialect.name != "sqlite"
 

@@ -282,3 +282,13 @@ def test_the_consumer_applies_referral_accepted_once_however_often_delivered(
     finally:
         consumer.publisher.close()
     assert len(cases_of(real_sessions, event.data["referral_id"])) == 1
+
+
+def test_a_refused_event_names_the_bad_fields_but_not_their_values(
+    sessions: sessionmaker[Session], member: Member
+) -> None:
+    event = accepted(member.org_id)
+    event.data["packet"] = "紹介 太郎 055-000-0000"
+    with pytest.raises(ValueError, match="packet") as raised:
+        deliver(sessions, event)
+    assert "太郎" not in str(raised.value)
