@@ -174,6 +174,43 @@ IMPORT_ERRORS = {
     "empty": _l("The file has no rows."),
 }
 
+CASE_PROBLEMS = {
+    "case_closed": _l("The case is closed: reopen it first."),
+    "already_closed": _l("The case is already closed."),
+    "already_open": _l("The case is open."),
+    "already_withdrawn": _l("The consent is already withdrawn."),
+    "import_invalid": _l("The file has errors: correct them and upload it again."),
+}
+FIELD_PROBLEMS = {
+    "in_future": _l("The date is in the future."),
+    "not_family": _l("Only a family member's consultation has a relationship."),
+    "use_close": _l("Close a case with its reason instead."),
+    "unknown_org": _l("Not a member of your consortium."),
+    "own_org": _l("Your own organization needs no consent."),
+    "order": _l("The expiry must be after the date it was given."),
+    "unknown_user": _l("Not a member of your organization."),
+}
+FIELD_LABELS = {
+    "reason": _l("Reason"),
+    "occurred_at": _l("When"),
+    "obtained_at": _l("Obtained"),
+    "expires_at": _l("Expires (optional)"),
+    "to_org_ids": _l("May be shared with"),
+    "categories": _l("What"),
+    "path": _l("Path (when a path is decided)"),
+    "retained": _l("Still at work?"),
+    "checkpoint_months": _l("Retention checkpoint"),
+    "allowance_yen": _l("Allowance in yen"),
+    "days": _l("Days (work experience)"),
+    "relationship": _l("Relationship"),
+    "minutes": _l("Minutes"),
+    "stage": _l("Stage"),
+    "assigned_to": _l("In charge"),
+    "employer": _l("Employer"),
+    "sector": _l("Industry"),
+    "given_by_relationship": _l("Relationship (guardian or family)"),
+}
+
 LABELS = {
     "stage": dict(STAGES),
     "channel": dict(CHANNELS),
@@ -256,11 +293,17 @@ def _redirect_case(case_id: Any, anchor: str = "") -> Response:
 
 
 def _flash_problem(error: ApiError) -> None:
-    if error.status == 422:
-        for name, message in form_errors(error).items():
-            flash(f"{name}: {message}", "error")
-    else:
-        flash(problem_message(error), "error")
+    """A refused form, explained in the user's language field by field."""
+    if error.status != 422:
+        known = CASE_PROBLEMS.get(error.code)
+        flash(str(known) if known is not None else problem_message(error), "error")
+        return
+    translated = form_errors(error)
+    for item in error.errors:
+        name = str(item.get("field", ""))
+        label = FIELD_LABELS.get(name.split(".")[0], name)
+        message = FIELD_PROBLEMS.get(str(item.get("code", "")), translated.get(name, ""))
+        flash(f"{label}: {message}", "error")
 
 
 # --- list and new ----------------------------------------------------------------------
@@ -575,7 +618,7 @@ def import_action(import_id: uuid.UUID, action: str) -> Response:
     except ApiError as error:
         if error.status != 409:
             raise
-        flash(problem_message(error), "error")
+        _flash_problem(error)
     return redirect(url_for("cases.import_job", import_id=import_id))
 
 
