@@ -284,7 +284,9 @@ def targets() -> Any:
         except ValueError:
             errors["plan_start"] = str(_l("Enter a whole number."))
             plan_body = None
-        if not errors:
+        if errors:
+            errors["form"] = str(_l("Some fields need attention."))
+        else:
             try:
                 for i, y in enumerate(years):
                     body: dict[str, Any] = {"fiscal_year": y, "scope": scope, "targets": parsed[y]}

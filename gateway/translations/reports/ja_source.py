@@ -92,6 +92,7 @@ JA: dict[str, str] = {
     "Enter a whole number of 0 or more.": "0以上の整数を入力してください。",
     "The value is too large.": "値が大きすぎます。",
     "Enter a whole number.": "整数を入力してください。",
+    "Some fields need attention.": "入力内容を確認してください。",
     "Targets saved.": "目標を保存しました。",
     "The report is frozen as version %(version)s.": "報告を第%(version)s版として確定しました。",
     "Actual / target this fiscal year.": "今年度の実績／目標",
