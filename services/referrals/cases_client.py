@@ -89,6 +89,10 @@ class HttpPacketSource:
     def __init__(self, base_url: str, timeout: float = 10.0) -> None:
         self.client = ServiceClient(base_url, timeout=timeout)
 
+    def close(self) -> None:
+        """Close this thread's connection (tests; a process just exits)."""
+        self.client.close()
+
     def fetch(self, token: str, request: PacketRequest) -> PacketAnswer:
         params: dict[str, Any] = {
             "categories": ",".join(request.categories),
