@@ -17,7 +17,7 @@ $(STAMP): requirements.lock
 	@touch $@
 
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile -q -i $< -o $@
+	$(BIN)/pybabel -q compile -i $< -o $@
 
 translations: $(MO)
 
@@ -46,8 +46,13 @@ bench: $(STAMP) translations
 # Usage: make extract-messages AREA=cases
 AREA ?= core
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F gateway/translations/$(AREA)/babel.cfg -k _l -o gateway/translations/$(AREA)/messages.pot .
-	$(BIN)/pybabel update -q -i gateway/translations/$(AREA)/messages.pot -d gateway/translations/$(AREA) -l ja --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F gateway/translations/$(AREA)/babel.cfg -k _l -o gateway/translations/$(AREA)/messages.pot .
+	@if [ -f gateway/translations/$(AREA)/ja/LC_MESSAGES/messages.po ]; then \
+	  $(BIN)/pybabel -q update -i gateway/translations/$(AREA)/messages.pot -d gateway/translations/$(AREA) -l ja --no-fuzzy-matching; \
+	else \
+	  $(BIN)/pybabel -q init -i gateway/translations/$(AREA)/messages.pot -d gateway/translations/$(AREA) -l ja; \
+	fi
+	@rm -f gateway/translations/$(AREA)/messages.pot
 
 lock:
 	$(PYTHON) -m venv /tmp/tsunagu-lock && /tmp/tsunagu-lock/bin/pip install -q '.[dev]' \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
@@ -25,7 +27,7 @@ def password_problems(password: str, *, context: tuple[str, ...] = ()) -> list[F
     if len(password) > MAX_LENGTH:
         return [FieldError("password", "The password is too long", "password_too_long")]
     # zxcvbn's cost grows with length; the first 100 characters decide strength anyway.
-    result = zxcvbn(password[:100], user_inputs=[c for c in context if c])
+    result = zxcvbn(password[:100], user_inputs=_user_words(context))
     if result["score"] < MIN_STRENGTH:
         return [
             FieldError(
@@ -35,6 +37,19 @@ def password_problems(password: str, *, context: tuple[str, ...] = ()) -> list[F
             )
         ]
     return []
+
+
+def _user_words(context: tuple[str, ...]) -> list[str]:
+    """The user's own words: whole values, an email's local part, and their pieces."""
+    words: set[str] = set()
+    for value in context:
+        if not value:
+            continue
+        value = value.lower()
+        local = value.split("@", 1)[0]
+        words.update({value, local})
+        words.update(p for p in re.split(r"[^0-9a-z]+", local) if len(p) >= 3)
+    return sorted(words)
 
 
 class PasswordHashing:

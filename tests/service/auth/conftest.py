@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.testing.services import migrated_database, savepoint_session_factory, test_settings
 from services.auth import MIGRATIONS, create_app
+from tests.service.auth.factories import Factory
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +36,8 @@ def app(sessions: sessionmaker[Session], tmp_path: Path) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def make(sessions: sessionmaker[Session]) -> Factory:
+    return Factory(sessions)

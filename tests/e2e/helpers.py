@@ -1,0 +1,73 @@
+"""Quick set-ups through the public API for end-to-end and browser tests."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from tests.e2e.stack import Stack
+from tsunagu.demo.client import GatewayClient
+
+PASSWORD = "e2e-member-passphrase-2026"
+
+
+@dataclass
+class World:
+    """A consortium with members, and a signed-in client per (org, role)."""
+
+    stack: Stack
+    consortium_id: str
+    orgs: dict[str, str] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
+    _clients: dict[str, GatewayClient] = field(default_factory=dict)
+
+    def user(self, key: str) -> GatewayClient:
+        """A signed-in client for ``key`` = ``<org key>.<role>`` (created by ``add_user``)."""
+        client = self._clients.get(key)
+        if client is None:
+            client = self.stack.client()
+            client.sign_in(self.emails[key], PASSWORD)
+            self._clients[key] = client
+        return client
+
+    def add_org(self, key: str, kind: str = "npo", sector: str = "private") -> str:
+        admin = self.stack.admin()
+        org = admin.post(
+            "/organizations",
+            {
+                "consortium_id": self.consortium_id,
+                "name": f"{key} {secrets.token_hex(3)}",
+                "kind": kind,
+                "sector": sector,
+            },
+        )
+        self.orgs[key] = org["id"]
+        return str(org["id"])
+
+    def add_user(self, org_key: str, role: str) -> str:
+        admin = self.stack.admin()
+        key = f"{org_key}.{role}"
+        email = f"{key.replace('.', '-')}-{secrets.token_hex(4)}@e2e.example"
+        invited = admin.post(
+            f"/organizations/{self.orgs[org_key]}/users",
+            {"email": email, "name": f"{role} of {org_key}", "role": role},
+        )
+        self.stack.client().post(
+            f"/invitations/{invited['invitation']['token']}/accept", {"password": PASSWORD}
+        )
+        self.emails[key] = email
+        return email
+
+
+def new_world(stack: Stack, members: dict[str, str], roles: tuple[str, ...] = ("staff",)) -> World:
+    """A fresh consortium; ``members`` maps org key -> kind; each org gets ``roles``."""
+    admin = stack.admin()
+    consortium = admin.post(
+        "/consortia", {"name": f"e2e {secrets.token_hex(4)}", "prefecture": "鹿児島県"}
+    )
+    world = World(stack, consortium["id"])
+    for key, kind in members.items():
+        world.add_org(key, kind)
+        for role in roles:
+            world.add_user(key, role)
+    return world
