@@ -1,6 +1,6 @@
 """The referrals service's HTTP API: thin views that parse, call one operation, shape JSON.
 
-Routes the gateway forwards: /referrals…, /referral-recipients, /referral-oversight,
+Routes the gateway forwards: /referrals… (with /referrals/recipients and /referrals/oversight),
 /referral-policy, /notifications…, /reports/provision-ledger and /audit.
 """
 
@@ -77,7 +77,7 @@ def preview_referral(body: ReferralCreate) -> Response:
     return jsonify(sending.preview(db(), deps(), current_principal(), _token(), body))
 
 
-@bp.get("/referral-recipients")
+@bp.get("/referrals/recipients")
 @endpoint("Members of my consortium a referral may go to", tags=TAGS)
 def list_recipients() -> Response:
     return jsonify(recipients.list_recipients(db(), current_principal()))
@@ -166,7 +166,7 @@ def post_message(referral_id: uuid.UUID, body: MessageCreate) -> tuple[Response,
 # --- the center, the policy ------------------------------------------------------------
 
 
-@bp.get("/referral-oversight")
+@bp.get("/referrals/oversight")
 @endpoint(
     "Declines to confirm, unanswered and expired referrals (center; metadata only)",
     query=oversight.OversightQuery,

@@ -81,7 +81,7 @@ def test_a_referral_left_unanswered_is_flagged_to_the_center_once(world: World) 
     assert kinds(world, world.center).count("referral_unanswered") == 2
     assert "reminder" in kinds(world, world.receiver)
     flagged = world.client.get(
-        "/referral-oversight?filter=unanswered", headers=world.center.headers()
+        "/referrals/oversight?filter=unanswered", headers=world.center.headers()
     ).json["items"]
     assert {o["id"] for o in flagged} == {referral_id, urgent_id}
 

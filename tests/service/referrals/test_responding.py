@@ -147,7 +147,7 @@ def test_with_the_two_person_rule_a_decline_waits_for_the_center(world: World) -
     assert events_of(world, "referral.declined") == []
     assert [n["kind"] for n in notices(world, world.center)] == ["decline_confirmation_requested"]
     oversight = world.client.get(
-        "/referral-oversight?filter=decline_requested", headers=world.center.headers()
+        "/referrals/oversight?filter=decline_requested", headers=world.center.headers()
     ).json["items"]
     assert [o["id"] for o in oversight] == [referral_id]
     assert oversight[0]["decline"]["reason"] == "定員に達しているため"
@@ -216,4 +216,4 @@ def test_a_member_that_is_not_the_center_cannot_confirm_a_decline(world: World) 
     assert act(world, referral_id, Action.CONFIRM_DECLINE, world.third).status_code == 404
     # A party without the permission is refused as such.
     assert act(world, referral_id, Action.CONFIRM_DECLINE, world.sender).status_code == 403
-    assert world.client.get("/referral-oversight", headers=world.third.headers()).status_code == 403
+    assert world.client.get("/referrals/oversight", headers=world.third.headers()).status_code == 403

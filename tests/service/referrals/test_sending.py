@@ -161,7 +161,7 @@ def test_a_preview_shows_the_exact_packet_and_writes_no_referral(world: World) -
 def test_the_recipients_are_the_other_active_members_of_my_consortium(world: World) -> None:
     names = [
         o["name"]
-        for o in world.client.get("/referral-recipients", headers=world.sender.headers()).json[
+        for o in world.client.get("/referrals/recipients", headers=world.sender.headers()).json[
             "items"
         ]
     ]
