@@ -216,4 +216,6 @@ def test_a_member_that_is_not_the_center_cannot_confirm_a_decline(world: World) 
     assert act(world, referral_id, Action.CONFIRM_DECLINE, world.third).status_code == 404
     # A party without the permission is refused as such.
     assert act(world, referral_id, Action.CONFIRM_DECLINE, world.sender).status_code == 403
-    assert world.client.get("/referrals/oversight", headers=world.third.headers()).status_code == 403
+    assert (
+        world.client.get("/referrals/oversight", headers=world.third.headers()).status_code == 403
+    )
