@@ -99,6 +99,7 @@ class HttpPacketSource:
             "to_org_id": str(request.to_org_id),
             "consent_id": str(request.consent_id) if request.consent_id else None,
             "anonymous": "true" if request.anonymous else None,
+            "purpose": "referral",  # the cases service's audit entry says why it was read
         }
         try:
             response = self.client.call(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from common.clock import as_utc
 from common.fiscal import fiscal_year_of
 from common.messaging.envelope import Event
 from common.messaging.outbox import record_event
@@ -18,6 +19,7 @@ PRODUCER = "referrals"
 
 
 def _base(referral: Referral, at: datetime) -> dict[str, Any]:
+    at = as_utc(at)
     return {
         "referral_id": str(referral.id),
         "from_org_id": str(referral.from_org_id),

@@ -118,6 +118,7 @@ def test_the_packet_is_asked_for_with_the_senders_token_and_the_documented_query
         "categories": "identity,history",
         "to_org_id": str(RECEIVER),
         "consent_id": str(CONSENT),
+        "purpose": "referral",
     }
     assert seen["auth"] == "Bearer the-senders-token"
     assert answer.case_id == CASE
@@ -140,6 +141,7 @@ def test_an_anonymous_request_names_no_consent(
         "categories": "",
         "to_org_id": str(RECEIVER),
         "anonymous": "true",
+        "purpose": "referral",
     }
 
 
