@@ -61,7 +61,7 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
-def bootstrap_all(settings: Settings) -> str | None:
+def bootstrap_all(settings: Settings, services: tuple[str, ...] = SERVICES) -> str | None:
     """Everything a first start needs; safe to repeat. Returns a generated admin password."""
     from common.messaging.broker import bootstrap as bootstrap_broker
     from common.migrations import upgrade
@@ -82,7 +82,7 @@ def bootstrap_all(settings: Settings) -> str | None:
             parents=True, exist_ok=True
         )
     bootstrap_broker(settings.broker_url, settings.broker_namespace)
-    for service in SERVICES:
+    for service in services:
         _ensure_sqlite_dir(settings.database_url(service))
         upgrade(migrations_dir(service), settings.database_url(service))
     return _ensure_admin(settings)
@@ -110,10 +110,12 @@ DEFAULT_ADMIN_EMAIL = "admin@tsunagu.example"
 
 
 @cli.command()
-def bootstrap() -> None:
-    """Keys, broker, migrations and the platform admin. Idempotent."""
+@click.argument("services", nargs=-1, type=click.Choice(SERVICES))
+def bootstrap(services: tuple[str, ...]) -> None:
+    """Keys, broker, migrations (of SERVICES, all by default) and the platform admin.
+    Idempotent."""
     settings = load_settings()
-    generated = bootstrap_all(settings)
+    generated = bootstrap_all(settings, services or SERVICES)
     _announce_admin(settings, generated)
 
 

@@ -9,6 +9,7 @@ connection is retried once on a fresh one only when it is idempotent.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -70,13 +71,31 @@ class ServiceClient:
         self._prefix = parts.path.rstrip("/")
         self._timeout = timeout
         self._local = threading.local()
+        self._slots: list[_Slot] = []
+        self._slots_lock = threading.Lock()
 
     def _slot(self) -> _Slot:
         slot: _Slot | None = getattr(self._local, "slot", None)
         if slot is None:
             slot = _Slot()
             self._local.slot = slot
+            with self._slots_lock:
+                self._slots.append(slot)
         return slot
+
+    def close_all(self) -> None:
+        """Close every thread's connection (at shutdown, or when the client is dropped)."""
+        with self._slots_lock:
+            slots = list(self._slots)
+        for slot in slots:
+            if slot.connection is not None:
+                slot.connection.close()
+                slot.connection = None
+
+    def __del__(self) -> None:
+        # At interpreter shutdown modules may already be torn down: closing is best effort.
+        with contextlib.suppress(Exception):
+            self.close_all()
 
     def _connect(self) -> http.client.HTTPConnection:
         cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection

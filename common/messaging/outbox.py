@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -30,7 +30,9 @@ class OutboxMixin:
     seq: Mapped[int] = mapped_column(
         sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
     )
-    """Commit-ordered sequence; the relay publishes in this order."""
+    """Insert-ordered sequence; the relay publishes in this order. On PostgreSQL a transaction
+    that commits late can carry a lower seq than one already published: nothing is skipped
+    (the relay selects every unpublished row), but order across transactions is not promised."""
     event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), unique=True)
     type: Mapped[str] = mapped_column(sa.String(64))
     body: Mapped[str] = mapped_column(sa.Text())
@@ -51,6 +53,6 @@ class ProcessedEventMixin:
 
 def record_event(session: Session, model: type[OutboxMixin], event: Event) -> Event:
     """Add ``event`` to the outbox in the caller's transaction."""
-    row = cast(Any, model)(event_id=event.id, type=event.type, body=event.to_json())
-    session.add(row)
+    factory: Any = model  # a mapped subclass; the mixin itself declares no constructor
+    session.add(factory(event_id=event.id, type=event.type, body=event.to_json()))
     return event

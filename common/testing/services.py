@@ -35,6 +35,9 @@ def test_settings(tmp_dir: Path, **environ: str) -> Settings:
     return load_settings(env)
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 @contextmanager
 def migrated_database(
     tmp_dir: Path, migrations_dir: Path, hint: str, server_url: str | None = None

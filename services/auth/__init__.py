@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.config import Settings, load_settings
-from common.db import make_engine, make_session_factory, ping
+from common.db import make_engine, make_session_factory
 from common.http.service import create_service_app
 from common.principal import (
     PrincipalSigner,
@@ -17,6 +17,7 @@ from common.principal import (
     load_private_key,
     load_public_key,
 )
+from common.readiness import standard_checks
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 NAME = "auth"
@@ -44,7 +45,7 @@ def create_app(
         ttl_seconds=settings.principal_ttl_seconds,
     )
     verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
-    checks = {"database": (lambda: ping(engine))} if engine is not None else {}
+    checks = standard_checks(settings, engine)
     app = create_service_app(
         NAME,
         settings,

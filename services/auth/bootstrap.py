@@ -32,7 +32,7 @@ def ensure_platform_admin(
         User(
             org_id=None,
             email=email,
-            name="Platform admin",
+            name="プラットフォーム管理者",
             role=Role.PLATFORM_ADMIN.value,
             active=True,
             password_hash=hashing.hash(password),

@@ -1,0 +1,1 @@
+"""Helpers for tests: processes, proxies and waiting, shared by several tiers."""

@@ -1,0 +1,120 @@
+"""The same consumer and dead-letter behaviour on RabbitMQ as on the embedded broker."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import kombu
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.messaging import topology
+from common.messaging.broker import bootstrap, connect, ping
+from common.messaging.consumer import EventConsumer
+from common.messaging.deadletter import list_dead_letters, replay_dead_letters
+from common.messaging.envelope import Event
+from common.testing.databases import unique_name
+from tests.support.event_procs import ProcessedEvent, effect_counts, record_effect, session_factory
+from tests.support.waiting import wait_for
+from tests.unit.messaging.test_consumer import publish, running
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def rabbit(amqp_url: str) -> Iterator[tuple[str, str]]:
+    """(broker URL, namespace) with the topology declared; deleted afterwards."""
+    namespace = unique_name("rmq")
+    bootstrap(amqp_url, namespace)
+    yield amqp_url, namespace
+    with kombu.Connection(amqp_url, connect_timeout=5) as connection:
+        channel = connection.channel()
+        for queue in topology.all_queues(namespace):
+            queue(channel).delete()
+        topology.events_exchange(namespace)(channel).delete()
+        topology.dead_letter_exchange(namespace)(channel).delete()
+
+
+@pytest.fixture
+def reports(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    factory = session_factory(f"sqlite:///{tmp_path / 'reports.sqlite3'}")
+    yield factory
+    factory.kw["bind"].dispose()
+
+
+def ready(url: str, queue: str) -> int:
+    with connect(url) as connection:
+        channel = connection.channel()
+        return int(channel.queue_declare(queue, passive=True).message_count)
+
+
+def consumer_for(
+    factory: sessionmaker[Session], url: str, namespace: str, handler: object, attempts: int
+) -> EventConsumer:
+    return EventConsumer(
+        name="reports",
+        session_factory=factory,
+        processed_model=ProcessedEvent,
+        handlers={"case.opened": handler},  # type: ignore[dict-item]
+        broker_url=url,
+        namespace=namespace,
+        max_attempts=attempts,
+        retry_backoff_seconds=0.01,
+    )
+
+
+def test_ping_answers_for_a_live_broker_and_raises_for_a_closed_port(amqp_url: str) -> None:
+    ping(amqp_url)
+    with pytest.raises(ConnectionRefusedError):
+        ping("amqp://guest:guest@127.0.0.1:1//", timeout=0.5)
+
+
+def test_retries_then_a_dead_letter_on_rabbitmq_and_replay_after_the_fix(
+    rabbit: tuple[str, str], reports: sessionmaker[Session]
+) -> None:
+    url, namespace = rabbit
+    fixed = threading.Event()
+    calls: list[int] = []
+
+    def handler(session: Session, event: Event) -> None:
+        calls.append(1)
+        if not fixed.is_set():
+            raise KeyError("unknown organisation")
+        record_effect(session, event)
+
+    poison = b"\x00 not an envelope"
+    event = Event(type="case.opened", producer="cases", data={})
+    publish(url, namespace, poison, "case.opened")
+    publish(url, namespace, event.to_json(), event.type)
+    with running(consumer_for(reports, url, namespace, handler, attempts=3)):
+        wait_for(lambda: len(list_dead_letters(url, namespace, 10)) == 2, what="two letters")
+        letters = list_dead_letters(url, namespace, 10)
+        assert len(calls) == 3
+        assert [d["type"] for d in letters] == ["case.opened", "case.opened"]
+        assert "MalformedEvent" in letters[0]["error"]
+        assert "KeyError" in letters[1]["error"]
+        assert letters[1]["event_id"] == str(event.id)
+        assert len(list_dead_letters(url, namespace, 10)) == 2  # listing took nothing away
+
+        fixed.set()
+        assert replay_dead_letters(url, namespace) == 2
+        wait_for(lambda: effect_counts(reports) == (1, 1), what="the replayed event")
+        wait_for(lambda: len(list_dead_letters(url, namespace, 10)) == 1, what="the poison")
+    assert ready(url, f"{namespace}.reports") == 0
+    assert effect_counts(reports) == (1, 1)
+
+
+def test_a_redelivered_event_has_one_effect_on_rabbitmq(
+    rabbit: tuple[str, str], reports: sessionmaker[Session]
+) -> None:
+    url, namespace = rabbit
+    event = Event(type="case.opened", producer="cases", data={})
+    for _ in range(3):
+        publish(url, namespace, event.to_json(), event.type)
+    with running(consumer_for(reports, url, namespace, record_effect, attempts=5)):
+        wait_for(lambda: effect_counts(reports)[0] == 1, what="the effect")
+        threading.Event().wait(0.3)
+    assert ready(url, f"{namespace}.reports") == 0
+    assert effect_counts(reports) == (1, 1)
