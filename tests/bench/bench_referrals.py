@@ -1,0 +1,102 @@
+"""What an accepted referral costs, from the accept click to the linked case being visible.
+Not run by pytest.
+
+    PYTHONPATH=. .venv/bin/python -m tests.bench.bench_referrals [--referrals 30]
+
+Starts the whole stack — gateway, auth, cases, referrals, reports and their workers — as real
+processes: embedded (SQLite databases, SQLite broker), and in server mode as well (PostgreSQL,
+RabbitMQ) when TSUNAGU_TEST_DATABASE_URL and TSUNAGU_TEST_BROKER_URL are set. It prepares N
+referrals through the gateway (a case, a consent, the referral, viewed by the receiver), then
+for each one, one at a time:
+
+- ``POST /api/v1/referrals/{id}/accept`` as the receiver — the click;
+- ``GET /api/v1/referrals/{id}`` every 5 ms until ``linked_case_id`` appears.
+
+The path in between: referrals commits the transition and ``referral.accepted`` → its relay
+publishes → the cases worker opens the linked case and records ``case.opened`` → the cases
+relay publishes → the referrals worker links it. Default polling (0.05 s) as in Settings.
+Prints the accept call and accept → linked (p50/p90/max/mean) in milliseconds per transport.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from common.testing.databases import server_broker_url, server_database_url
+from tests.e2e.referrals_world import referral_world
+from tests.e2e.stack import Stack
+
+POLL_SECONDS = 0.005
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def measure(stack: Stack, count: int) -> tuple[list[float], list[float]]:
+    setup = referral_world(stack)
+    referral_ids = []
+    for _ in range(count + 3):
+        case_id, consent_id = setup.case_with_consent()
+        referral_id = setup.send(case_id, consent_id)["id"]
+        setup.receiver.get(f"/referrals/{referral_id}")  # viewed, as a person would first
+        referral_ids.append(referral_id)
+    time.sleep(1.0)  # let the sends' events settle
+    clicks, linked = [], []
+    for index, referral_id in enumerate(referral_ids):
+        started = time.perf_counter()
+        setup.receiver.post(f"/referrals/{referral_id}/accept", {})
+        answered = time.perf_counter()
+        while not setup.receiver.get(f"/referrals/{referral_id}").get("linked_case_id"):
+            if time.perf_counter() - started > 30:
+                raise RuntimeError(f"no linked case for {referral_id} after 30 s")
+            time.sleep(POLL_SECONDS)
+        done = time.perf_counter()
+        if index >= 3:  # the first ones warm connections and caches
+            clicks.append((answered - started) * 1000)
+            linked.append((done - started) * 1000)
+    return clicks, linked
+
+
+def report(name: str, clicks: list[float], linked: list[float]) -> None:
+    def row(label: str, values: list[float]) -> str:
+        return (
+            f"{name:<22}{label:<22}{pct(values, 50):>8.0f}{pct(values, 90):>8.0f}"
+            f"{max(values):>8.0f}{statistics.mean(values):>8.0f}"
+        )
+
+    print(row("accept call", clicks))
+    print(row("accept → linked case", linked))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--referrals", type=int, default=30)
+    args = parser.parse_args()
+    runs: list[tuple[str, tuple[str, str] | None]] = [("embedded (SQLite)", None)]
+    database_url, broker_url = server_database_url(), server_broker_url()
+    if database_url and broker_url:
+        runs.append(("server (PG + RabbitMQ)", (database_url, broker_url)))
+    results = []
+    for name, server in runs:
+        with (
+            tempfile.TemporaryDirectory() as scratch,
+            Stack(
+                Path(scratch), server=server, extra_env={"TSUNAGU_LOG_LEVEL": "WARNING"}
+            ) as stack,
+        ):
+            results.append((name, *measure(stack, args.referrals)))
+    print(f"\n{args.referrals} referrals accepted one at a time; milliseconds\n")
+    print(f"{'transport':<22}{'':<22}{'p50':>8}{'p90':>8}{'max':>8}{'mean':>8}")
+    for name, clicks, linked in results:
+        report(name, clicks, linked)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
