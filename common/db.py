@@ -36,7 +36,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
     @property
     def python_type(self) -> type[datetime]:
-        # keyset_page decodes cursor values by this; TypeDecorator would answer ``object``.
+        # TypeDecorator answers ``object``; keyset cursors need to know to parse a datetime.
         return datetime
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
