@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.e2e.conftest import STACK_SERVICES
 from tests.e2e.referrals_world import referral_world
 from tests.e2e.stack import Stack
 from tests.support.tcp_proxy import TcpProxy
@@ -90,7 +91,9 @@ def proxied_stack(pg_url: str, amqp_url: str) -> Iterator[tuple[Stack, TcpProxy]
     with (
         TcpProxy(upstream.hostname or "127.0.0.1", upstream.port or 5672) as proxy,
         tempfile.TemporaryDirectory() as scratch,
-        Stack(Path(scratch), server=(pg_url, _via(amqp_url, proxy.port))) as stack,
+        Stack(
+            Path(scratch), server=(pg_url, _via(amqp_url, proxy.port)), services=STACK_SERVICES
+        ) as stack,
     ):
         yield stack, proxy
         proxy.restore()  # so the stack can delete its namespace
