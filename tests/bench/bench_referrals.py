@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from common.testing.databases import server_broker_url, server_database_url
+from tests.e2e.conftest import STACK_SERVICES
 from tests.e2e.referrals_world import referral_world
 from tests.e2e.stack import Stack
 
@@ -87,7 +88,10 @@ def main() -> int:
         with (
             tempfile.TemporaryDirectory() as scratch,
             Stack(
-                Path(scratch), server=server, extra_env={"TSUNAGU_LOG_LEVEL": "WARNING"}
+                Path(scratch),
+                server=server,
+                services=STACK_SERVICES,
+                extra_env={"TSUNAGU_LOG_LEVEL": "WARNING"},
             ) as stack,
         ):
             results.append((name, *measure(stack, args.referrals)))
