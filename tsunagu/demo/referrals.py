@@ -2,7 +2,8 @@
 by the members' own people — after the cases seeder (``ctx.shared["cases"]``).
 
 Kagoshima keeps the default policy; Yamanashi's consortium admin turns on the two-person
-rule, so a decline there waits for the prefectural center. One referral is due today and
+rule, so the Support Station's decline there waits for the prefectural center (its staff
+can confirm it on the oversight page). One referral is due today and
 expires at midnight JST (an expired referral cannot be made through the API any sooner).
 Leaves ``ctx.shared["referrals"]`` (key -> referral id) for the reports seeder."""
 
@@ -185,19 +186,19 @@ REFERRALS: list[
     ),
     (
         "y-decline-requested",
-        "yamanashi.saposute.staff",
-        "yamanashi.center",
+        "yamanashi.family.volunteer",
+        "yamanashi.saposute",
         "consent",
         ["identity", "history"],
-        "サポステの対象年齢を超えるため、センターでの継続支援をお願いしたい。",
+        "家族会の個別相談から。本人が短時間の仕事を探したいと話している。",
         [
-            ("view", "yamanashi.center.staff", {}),
+            ("view", "yamanashi.saposute.staff", {}),
             (
                 "decline",
-                "yamanashi.center.staff",
+                "yamanashi.saposute.staff",
                 {
                     "reason_code": "no_capacity",
-                    "reason": "今期の集団プログラムは定員に達しています。",
+                    "reason": "今月は新規面談の枠が埋まっています。",
                 },
             ),
         ],
@@ -213,11 +214,11 @@ REFERRALS: list[
     ),
     (
         "y-due-today",
-        "yamanashi.family.volunteer",
+        "yamanashi.line.staff",
         "yamanashi.saposute",
-        "consent",
-        ["identity", "history"],
-        "家族会の個別相談から。本人が短時間の仕事を探したいと話している。",
+        "anonymous",
+        [],
+        "LINE相談（匿名）。30代女性、短時間の就労体験に関心あり。回答は本日中にお願いします。",
         [],
     ),
 ]
