@@ -50,7 +50,7 @@ OUTCOMES = {
     "other": _l("Other"),
 }
 DECLINE_REASONS = {
-    "no_capacity": _l("No capacity"),
+    "no_capacity": _l("We have no capacity"),
     "out_of_scope": _l("Outside what we offer"),
     "outside_area": _l("Outside our area"),
     "person_unreachable": _l("The person cannot be reached"),
