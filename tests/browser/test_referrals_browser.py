@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import shot
 from tests.e2e.helpers import PASSWORD
 from tests.e2e.referrals_world import referral_world
@@ -38,13 +40,13 @@ def test_refer_a_case_accept_it_and_each_side_sees_the_others_status(
     sender.get_by_label("紹介の理由").fill("集団支援プログラムへの参加を本人が希望しています。")
     sender.get_by_role("button", name="紹介先に表示される内容を確認する").click()
     preview = sender.locator("#preview")
-    assert preview.get_by_text("山田 太郎").is_visible()
-    assert preview.get_by_text("母から相談").is_visible()
+    expect(preview.get_by_text("山田 太郎")).to_be_visible()
+    expect(preview.get_by_text("母から相談")).to_be_visible()
     assert sender.get_by_text("甲府市丸の内").count() == 0  # contact was not chosen
     shot(sender, "referrals-01-preview")
     sender.get_by_role("button", name="紹介を送る").click()
-    assert sender.get_by_text("紹介を送りました。").is_visible()
-    assert sender.locator(".summary .badge").first.inner_text() == "送付済み"
+    expect(sender.get_by_text("紹介を送りました。")).to_be_visible()
+    expect(sender.locator(".summary .badge").first).to_have_text("送付済み")
     referral_url = sender.url
     shot(sender, "referrals-02-sent")
 
@@ -55,32 +57,33 @@ def test_refer_a_case_accept_it_and_each_side_sees_the_others_status(
     receiver.set_default_timeout(15_000)
     sign_in(receiver, stack, setup.world.emails["receiver.staff"])
     receiver.goto(stack.url() + "/referrals/?box=incoming")
-    assert receiver.locator(".tabs .count").first.inner_text() == "1"
+    expect(receiver.locator(".tabs .count").first).to_have_text("1")
     shot(receiver, "referrals-03-incoming-phone")
     receiver.get_by_role("link", name="山田 太郎").click()
-    assert receiver.locator(".summary .badge").first.inner_text() == "確認済み"
+    expect(receiver.locator(".summary .badge").first).to_have_text("確認済み")
     width = receiver.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, "the referral page scrolls sideways on a phone"
     receiver.locator("#accept").focus()  # from the keyboard
-    receiver.keyboard.press("Enter")
-    assert receiver.get_by_text("紹介を受け入れました。").is_visible()
-    assert receiver.locator(".summary .badge").first.inner_text() == "受入"
+    with receiver.expect_navigation():
+        receiver.keyboard.press("Enter")
+    expect(receiver.get_by_text("紹介を受け入れました。")).to_be_visible()
+    expect(receiver.locator(".summary .badge").first).to_have_text("受入")
     for _ in range(60):  # the linked case arrives through the events
         if receiver.locator("#linked-case").count():
             break
         receiver.wait_for_timeout(500)
         receiver.reload()
-    assert receiver.locator("#linked-case").is_visible()
+    expect(receiver.locator("#linked-case")).to_be_visible()
     shot(receiver, "referrals-04-accepted-phone")
 
     sender.goto(referral_url)
-    assert sender.locator(".summary .badge").first.inner_text() == "受入"
-    assert sender.locator("#history").get_by_text("確認済み").is_visible()
+    expect(sender.locator(".summary .badge").first).to_have_text("受入")
+    expect(sender.locator("#history").get_by_text("確認済み")).to_be_visible()
     assert sender.locator("#linked-case").count() == 0
     sender.get_by_role("link", name="紹介").first.click()
-    assert sender.get_by_text("送った紹介").is_visible()
+    expect(sender.get_by_text("送った紹介")).to_be_visible()
     sender.goto(stack.url() + "/referrals/notifications")
-    assert sender.get_by_text("紹介の状態が変わりました").first.is_visible()
+    expect(sender.get_by_text("紹介の状態が変わりました").first).to_be_visible()
     shot(sender, "referrals-05-sender-sees-accepted")
     sender_context.close()
     receiver_context.close()
