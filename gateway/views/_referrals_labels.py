@@ -12,7 +12,7 @@ STATUS = {
     "accepted": _l("Accepted"),
     "completed": _l("Completed"),
     "declined": _l("Declined"),
-    "withdrawn": _l("Withdrawn"),
+    "withdrawn": _l("Referral withdrawn"),
     "expired": _l("Expired"),
 }
 CATEGORIES = {
@@ -24,11 +24,11 @@ CATEGORIES = {
 }
 CATEGORY_SHORT = {
     "attributes": _l("Age band and gender"),
-    "identity": _l("Identity"),
+    "identity": _l("Identity details"),
     "contact": _l("Contact"),
-    "history": _l("History"),
+    "history": _l("Consultation history"),
     "support_record": _l("Support record"),
-    "sensitive": _l("Sensitive"),
+    "sensitive": _l("Sensitive information"),
 }
 BASIS = {
     "consent": _l("The person's consent"),
@@ -137,4 +137,59 @@ REFUSALS = {
     "too_far": _l("Choose a date within a year."),
     "range_invalid": _l("The end is before the start."),
     "referral_expired": _l("The respond-by date has passed."),
+}
+
+# What a packet carries is the cases service's vocabulary: the same msgids as the cases area
+# (one gettext domain, one meaning), so the two areas always say the same thing.
+CHANNELS = {
+    "phone": _l("Phone"),
+    "visit": _l("Visit"),
+    "home_visit": _l("Home visit"),
+    "line": _l("LINE"),
+    "email": _l("E-mail"),
+    "outreach": _l("Outreach"),
+    "online": _l("Online"),
+}
+PARTIES = {"self": _l("The person"), "family": _l("Family")}
+STAGES = {
+    "intake": _l("Intake"),
+    "preparation": _l("Preparation"),
+    "experience": _l("Experience"),
+    "job_search": _l("Job search"),
+    "employed": _l("Path decided"),
+    "retention": _l("Retention"),
+    "closed": _l("Closed"),
+}
+ACTIVITIES = {
+    "aptitude_test": _l("Aptitude test"),
+    "interview_practice": _l("Interview practice"),
+    "workplace_tour": _l("Workplace tour"),
+    "country_work": _l("Country work"),
+    "work_experience": _l("Work experience"),
+    "job_application": _l("Job application"),
+    "group_program": _l("Group programme"),
+    "retention_followup": _l("Retention follow-up"),
+    "seminar": _l("Seminar"),
+    "other": _l("Other"),
+}
+CASE_OUTCOMES = {
+    "job_search_started": _l("Job search started"),
+    "path_decided": _l("Path decided"),
+    "retention": _l("Retention status"),
+}
+NOTE_CATEGORIES = {
+    "illness": _l("Illness"),
+    "disability": _l("Disability"),
+    "treatment": _l("Treatment"),
+    "criminal_record": _l("Criminal record"),
+    "crime_victim": _l("Crime victim"),
+    "other_sensitive": _l("Other sensitive"),
+}
+LABELS |= {
+    "channel": CHANNELS,
+    "party": PARTIES,
+    "stage": STAGES,
+    "activity": ACTIVITIES,
+    "case_outcome": CASE_OUTCOMES,
+    "note_category": NOTE_CATEGORIES,
 }
