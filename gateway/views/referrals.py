@@ -184,12 +184,24 @@ def _referral_body(form: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _pick_case() -> str:
+    """Without a case: choose one of my org's cases first (the case page links here too)."""
+    query = request.args.get("q", "").strip()
+    params: dict[str, Any] = {"limit": 50}
+    if query:
+        params["q"] = query
+    page = api.get("/cases", **params)
+    return render_template("referrals/pick_case.html", cases=page["items"], q=query, labels=LABELS)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> Any:
     if not _can_refer():
         raise ApiError(403, code="forbidden")
     case_id = request.values.get("case_id", "")
+    if not case_id and request.method == "GET":
+        return _pick_case()
     try:
         uuid.UUID(case_id)
     except ValueError:

@@ -187,3 +187,12 @@ def test_the_home_page_shows_the_referral_cards(ui: Ui, world: World) -> None:
     home = ui.browser(world.receiver).get("/")
     assert home.status_code == 200
     assert "/referrals/?box=incoming" in text(home)
+
+
+def test_without_a_case_the_refer_flow_starts_by_choosing_one(ui: Ui, world: World) -> None:
+    case_id, _ = world.case_with_consent()
+    world.cases.add_case(world.third.org_id)
+    page = ui.browser(world.sender).get("/referrals/new")
+    assert page.status_code == 200
+    assert f"/referrals/new?case_id={case_id}" in text(page)
+    assert text(page).count("/referrals/new?case_id=") == 1  # only my org's cases

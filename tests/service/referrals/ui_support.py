@@ -82,6 +82,20 @@ def fake_cases(world: World) -> Flask:
     app = Flask("fake-cases")
     verifier = PrincipalVerifier(test_keypair()[1])
 
+    @app.get("/cases")
+    def cases() -> Any:
+        principal = verifier.verify(request.headers["Authorization"].split()[1])
+        mine = [c for c in world.cases.cases.values() if c.org_id == principal.org_id]
+        items = [
+            {
+                "id": str(c.id),
+                "person": {"display_name": c.packet["person"]["display_name"]},
+                "stage": "preparation",
+            }
+            for c in mine
+        ]
+        return jsonify(items=items, next_cursor=None)
+
     @app.get("/cases/<uuid:case_id>")
     def case(case_id: uuid.UUID) -> Any:
         principal = verifier.verify(request.headers["Authorization"].split()[1])
