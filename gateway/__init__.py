@@ -33,7 +33,7 @@ def _secret_key(settings: Settings) -> str:
 
 
 def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None = None) -> Flask:
-    from gateway.api import bp as api_bp
+    from gateway.api import ApiApp, ApiDispatcher
     from gateway.i18n import install_i18n
     from gateway.views import register_views
 
@@ -129,6 +129,8 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
 
     install_security_headers(app, secure=settings.secure_cookies)
     install_i18n(app)
-    app.register_blueprint(api_bp)
     register_views(app)
+    app.wsgi_app = ApiDispatcher(  # type: ignore[method-assign]
+        app.wsgi_app, ApiApp(settings, app.extensions["upstreams"], resolver)
+    )
     return app

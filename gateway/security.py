@@ -15,22 +15,31 @@ CSP = (
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def security_headers(*, secure: bool, cacheable: bool = False) -> list[tuple[str, str]]:
+    """Headers every answer carries. Pages and API answers carry personal data: no cache may
+    keep them (only static files are ``cacheable``)."""
+    headers = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        # Invitation links carry a secret in the path: never leak it as a referrer.
+        ("Referrer-Policy", "no-referrer"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if secure:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    if not cacheable:
+        headers.append(("Cache-Control", "no-store"))
+    return headers
+
+
 def install_security_headers(app: Flask, *, secure: bool) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        # Invitation links carry a secret in the path: never leak it as a referrer.
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if secure or request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if not request.path.startswith("/static/"):
-            # Pages and API answers carry personal data: no cache may keep them.
-            headers["Cache-Control"] = "no-store"
+        static = request.path.startswith("/static/")
+        for name, value in security_headers(secure=secure or request.is_secure, cacheable=static):
+            response.headers[name] = value
         return response
 
 

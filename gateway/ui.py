@@ -130,7 +130,7 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def _ui_guards() -> ResponseReturnValue | None:
-        if request.blueprint == "api" or request.endpoint in (None, "static"):
+        if request.endpoint in (None, "static"):
             return None
         if request.method == "POST":
             given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
@@ -159,8 +159,6 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Any:
-        if request.blueprint == "api":
-            raise error
         if error.status in (502, 504):
             return _page(error.status, problem_message(error))
         if error.status == 404:

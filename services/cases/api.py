@@ -1,0 +1,325 @@
+"""The cases service's HTTP API: thin views that parse, call one operation, shape JSON.
+
+Every route with an id answers 404 for another tenant's id (the operations load with
+tenant scoping); the refusal itself is written to the caller's org's audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from common.audit import query_audit
+from common.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from common.http.openapi import endpoint
+from common.http.problems import domain_error_response
+from common.http.service import current_principal, db
+from common.permissions import Perm
+from services.cases.models import AuditEntry
+from services.cases.operations import cases, consents, imports, notes, records
+from services.cases.operations.common import audit
+from services.cases.schemas import (
+    ActivityCreate,
+    AuditQuery,
+    CaseCreate,
+    CaseListQuery,
+    CasePatch,
+    CloseBody,
+    ConsentCreate,
+    ContactCreate,
+    ImportUploadQuery,
+    NoteCreate,
+    NoteQuery,
+    OutcomeCreate,
+    PacketQuery,
+    ReopenBody,
+    WithdrawBody,
+)
+
+bp = Blueprint("cases", __name__)
+TAGS = ("cases",)
+
+
+@bp.errorhandler(NotFound)
+@bp.errorhandler(Forbidden)
+def _refused(error: DomainError) -> Response:
+    """Log the refusal (refused accesses are audited, DESIGN §3) in the caller's org."""
+    principal = g.get("principal")
+    if principal is not None and principal.org_id is not None:
+        session = db()
+        session.rollback()
+        ids = [str(v) for v in (request.view_args or {}).values() if isinstance(v, uuid.UUID)]
+        audit(
+            session,
+            principal,
+            f"refused.{request.endpoint or 'unknown'}",
+            "request",
+            ids[0] if ids else None,
+            outcome="denied",
+            details={"status": error.status, "method": request.method},
+        )
+        session.commit()
+    return domain_error_response(error)
+
+
+# --- cases -----------------------------------------------------------------------------
+
+
+@bp.post("/cases")
+@endpoint(
+    "Open a case for a person (optionally with the first consultation)",
+    body=CaseCreate,
+    status=201,
+    tags=TAGS,
+)
+def open_case(body: CaseCreate) -> tuple[Response, int]:
+    return jsonify(cases.open_case(db(), current_principal(), body)), 201
+
+
+@bp.get("/cases")
+@endpoint(
+    "My org's cases: search by name or kana, filter by stage and staff",
+    query=CaseListQuery,
+    tags=TAGS,
+)
+def list_cases(query: CaseListQuery) -> Response:
+    return jsonify(cases.list_cases(db(), current_principal(), query))
+
+
+@bp.get("/cases/<uuid:case_id>")
+@endpoint("One case with its contacts, activities, outcomes and consents", tags=TAGS)
+def get_case(case_id: uuid.UUID) -> Response:
+    return jsonify(cases.get_case(db(), current_principal(), case_id))
+
+
+@bp.patch("/cases/<uuid:case_id>")
+@endpoint("Edit the person, set the stage, assign staff", body=CasePatch, tags=TAGS)
+def update_case(case_id: uuid.UUID, body: CasePatch) -> Response:
+    return jsonify(cases.update_case(db(), current_principal(), case_id, body))
+
+
+@bp.get("/cases/<uuid:case_id>/timeline")
+@endpoint("Contacts, activities, outcomes and stage changes, newest first", tags=TAGS)
+def case_timeline(case_id: uuid.UUID) -> Response:
+    return jsonify(cases.timeline(db(), current_principal(), case_id))
+
+
+@bp.post("/cases/<uuid:case_id>/close")
+@endpoint("Close a case, with its reason", body=CloseBody, tags=TAGS)
+def close_case(case_id: uuid.UUID, body: CloseBody) -> Response:
+    return jsonify(cases.close_case(db(), current_principal(), case_id, body))
+
+
+@bp.post("/cases/<uuid:case_id>/reopen")
+@endpoint("Reopen a closed case, with its reason", body=ReopenBody, tags=TAGS)
+def reopen_case(case_id: uuid.UUID, body: ReopenBody) -> Response:
+    return jsonify(cases.reopen_case(db(), current_principal(), case_id, body))
+
+
+@bp.get("/cases/assignees")
+@endpoint("People of my org a case can be assigned to", tags=TAGS)
+def assignees() -> Response:
+    return jsonify(cases.assignees(db(), current_principal()))
+
+
+# --- records ---------------------------------------------------------------------------
+
+
+@bp.post("/cases/<uuid:case_id>/contacts")
+@endpoint("Log a consultation (相談)", body=ContactCreate, status=201, tags=TAGS)
+def log_contact(case_id: uuid.UUID, body: ContactCreate) -> tuple[Response, int]:
+    return jsonify(records.log_contact(db(), current_principal(), case_id, body)), 201
+
+
+@bp.post("/cases/<uuid:case_id>/activities")
+@endpoint("Record a support activity", body=ActivityCreate, status=201, tags=TAGS)
+def record_activity(case_id: uuid.UUID, body: ActivityCreate) -> tuple[Response, int]:
+    return jsonify(records.record_activity(db(), current_principal(), case_id, body)), 201
+
+
+@bp.post("/cases/<uuid:case_id>/outcomes")
+@endpoint(
+    "Record an outcome (job search started, path decided, retention)",
+    body=OutcomeCreate,
+    status=201,
+    tags=TAGS,
+)
+def record_outcome(case_id: uuid.UUID, body: OutcomeCreate) -> tuple[Response, int]:
+    return jsonify(records.record_outcome(db(), current_principal(), case_id, body)), 201
+
+
+# --- consents and the packet -------------------------------------------------------------
+
+
+@bp.get("/cases/<uuid:case_id>/consents")
+@endpoint("A case's consents, newest first", tags=TAGS)
+def list_consents(case_id: uuid.UUID) -> Response:
+    return jsonify(consents.list_consents(db(), current_principal(), case_id))
+
+
+@bp.post("/cases/<uuid:case_id>/consents")
+@endpoint("Record a consent to share with other members", body=ConsentCreate, status=201, tags=TAGS)
+def record_consent(case_id: uuid.UUID, body: ConsentCreate) -> tuple[Response, int]:
+    return jsonify(consents.record_consent(db(), current_principal(), case_id, body)), 201
+
+
+@bp.get("/consents/<uuid:consent_id>")
+@endpoint("One consent", tags=TAGS)
+def get_consent(consent_id: uuid.UUID) -> Response:
+    return jsonify(consents.get_consent(db(), current_principal(), consent_id))
+
+
+@bp.post("/consents/<uuid:consent_id>/withdraw")
+@endpoint("Withdraw a consent: future sharing stops at once", body=WithdrawBody, tags=TAGS)
+def withdraw_consent(consent_id: uuid.UUID, body: WithdrawBody) -> Response:
+    return jsonify(consents.withdraw_consent(db(), current_principal(), consent_id, body))
+
+
+@bp.get("/cases/<uuid:case_id>/packet")
+@endpoint(
+    "The referral packet of a case for a receiver, and the consent that covers it",
+    query=PacketQuery,
+    tags=TAGS,
+)
+def case_packet(case_id: uuid.UUID, query: PacketQuery) -> Response:
+    return jsonify(consents.packet(db(), current_principal(), case_id, query))
+
+
+# --- notes -----------------------------------------------------------------------------
+
+
+@bp.get("/cases/<uuid:case_id>/notes")
+@endpoint(
+    "A case's notes (sensitive ones only for roles that may read them)", query=NoteQuery, tags=TAGS
+)
+def list_notes(case_id: uuid.UUID, query: NoteQuery) -> Response:
+    return jsonify(notes.list_notes(db(), current_principal(), case_id, query))
+
+
+@bp.post("/cases/<uuid:case_id>/notes")
+@endpoint(
+    "Write a note; a sensitive category marks it 要配慮個人情報",
+    body=NoteCreate,
+    status=201,
+    tags=TAGS,
+)
+def add_note(case_id: uuid.UUID, body: NoteCreate) -> tuple[Response, int]:
+    return jsonify(notes.add_note(db(), current_principal(), case_id, body)), 201
+
+
+# --- imports ---------------------------------------------------------------------------
+
+
+def _uploaded() -> tuple[str | None, bytes]:
+    """The file of a multipart form (field ``file``), or the raw body."""
+    if request.files:
+        storage = request.files.get("file") or next(iter(request.files.values()))
+        return storage.filename, storage.read()
+    if request.mimetype.startswith("multipart/"):
+        raise ValidationFailed(FieldError("file", "Attach the file as the field 'file'", "missing"))
+    return None, request.get_data(cache=False)
+
+
+@bp.post("/imports")
+@endpoint(
+    "Upload a CSV or XLSX of cases and consultations: returns the preview",
+    query=ImportUploadQuery,
+    status=201,
+    tags=TAGS,
+)
+def upload_import(query: ImportUploadQuery) -> tuple[Response, int]:
+    filename, content = _uploaded()
+    result = imports.upload(db(), current_principal(), filename or query.filename, content)
+    return jsonify(result), 201
+
+
+@bp.get("/imports")
+@endpoint("My org's recent imports", tags=TAGS)
+def list_imports() -> Response:
+    return jsonify(imports.list_jobs(db(), current_principal()))
+
+
+@bp.get("/imports/<uuid:import_id>")
+@endpoint("An import's preview, errors and progress", tags=TAGS)
+def get_import(import_id: uuid.UUID) -> Response:
+    return jsonify(imports.get_job(db(), current_principal(), import_id))
+
+
+@bp.post("/imports/<uuid:import_id>/commit")
+@endpoint("Commit a previewed import (all-or-nothing, done by the worker)", status=202, tags=TAGS)
+def commit_import(import_id: uuid.UUID) -> tuple[Response, int]:
+    return jsonify(imports.request_commit(db(), current_principal(), import_id)), 202
+
+
+@bp.post("/imports/<uuid:import_id>/discard")
+@endpoint("Discard a preview and forget its rows", tags=TAGS)
+def discard_import(import_id: uuid.UUID) -> Response:
+    return jsonify(imports.discard(db(), current_principal(), import_id))
+
+
+# --- audit -----------------------------------------------------------------------------
+
+AUDIT_CSV_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_org_id",
+    "action",
+    "resource_type",
+    "resource_id",
+    "purpose",
+    "outcome",
+    "request_id",
+)
+AUDIT_EXPORT_MAX = 50_000
+
+
+@bp.get("/audit")
+@endpoint(
+    "My org's log of reads and changes of case data (org admin); ?format=csv exports it",
+    query=AuditQuery,
+    tags=TAGS,
+)
+def audit_log(query: AuditQuery) -> Response:
+    principal = current_principal()
+    if not principal.can(Perm.AUDIT_READ) or principal.org_id is None:
+        raise Forbidden("Only organization admins read the audit log")
+    session = db()
+
+    def page(limit: int, cursor: str | None) -> dict[str, Any]:
+        return query_audit(
+            session,
+            AuditEntry,
+            org_id=principal.org_id,  # type: ignore[arg-type]
+            resource_id=query.resource_id,
+            actor_id=query.actor_id,
+            since=query.from_,
+            until=query.to,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    if query.format != "csv":
+        return jsonify(page(query.limit, query.cursor))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_CSV_COLUMNS)
+    cursor: str | None = None
+    written = 0
+    while written < AUDIT_EXPORT_MAX:
+        result = page(200, cursor)
+        for item in result["items"]:
+            writer.writerow([item[c] or "" for c in AUDIT_CSV_COLUMNS])
+        written += len(result["items"])
+        cursor = result["next_cursor"]
+        if cursor is None:
+            break
+    audit(session, principal, "audit.export", "audit", None, details={"rows": written})
+    session.commit()
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="case-audit.csv"'},
+    )

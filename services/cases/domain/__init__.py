@@ -1,0 +1,1 @@
+"""The rules of case work, in plain Python (no Flask, kombu or database session)."""

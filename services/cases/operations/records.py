@@ -1,0 +1,189 @@
+"""Consultations, support activities and outcomes on a case."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from common.clock import utcnow
+from common.errors import ValidationFailed
+from common.permissions import Perm
+from common.principal import Principal
+from services.cases import events
+from services.cases.domain import records as rules
+from services.cases.domain import stages
+from services.cases.domain.vocab import Stage
+from services.cases.models import Activity, Case, Contact, Outcome
+from services.cases.operations.cases import record_stage_change, who
+from services.cases.operations.common import (
+    activity_as_dict,
+    audit,
+    contact_as_dict,
+    load_case,
+    outcome_as_dict,
+    remember_staff,
+    require,
+)
+from services.cases.schemas import ActivityCreate, ContactCreate, OutcomeCreate
+
+
+def _touch(case: Case, moment: datetime) -> None:
+    if moment > case.last_activity_at:
+        case.last_activity_at = moment
+    case.updated_at = utcnow()
+
+
+def _advance(
+    session: Session, principal: Principal, case: Case, reached: Stage | None, kind: str
+) -> None:
+    """Move the case up the ladder to where the new record says the person is."""
+    current = Stage(case.stage)
+    target = stages.advanced(current, reached)
+    if target is None:
+        return
+    now = utcnow()
+    case.stage = target.value
+    record_stage_change(
+        session, case, principal, from_stage=current.value, kind="advance", reason=kind, at=now
+    )
+    events.stage_changed(session, case, current.value, now, "advance", **who(principal))
+
+
+def add_contact(
+    session: Session, principal: Principal, case: Case, body: ContactCreate, *, now: datetime
+) -> Contact:
+    """In the caller's transaction (also used when a case opens with its first contact)."""
+    problems = rules.contact_problems(body.by, body.relationship, body.occurred_at, now)
+    if problems:
+        raise ValidationFailed(problems)
+    contact = Contact(
+        org_id=case.org_id,
+        case_id=case.id,
+        channel=body.channel.value,
+        by=body.by.value,
+        relationship=body.relationship.value if body.relationship else None,
+        occurred_at=body.occurred_at,
+        minutes=body.minutes,
+        summary=body.summary or None,
+        recorded_by=principal.user_id,
+    )
+    session.add(contact)
+    session.flush()
+    _touch(case, contact.occurred_at)
+    events.contact_logged(session, case, contact, **who(principal))
+    audit(
+        session, principal, "contact.create", "case", case.id, details={"contact": str(contact.id)}
+    )
+    return contact
+
+
+def _writable_case(session: Session, principal: Principal, case_id: uuid.UUID) -> Case:
+    require(principal, Perm.CASE_WRITE, "record on cases")
+    case = load_case(session, principal, case_id, for_update=True)
+    stages.check_open(Stage(case.stage))
+    remember_staff(session, principal)
+    return case
+
+
+def log_contact(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: ContactCreate
+) -> dict[str, Any]:
+    case = _writable_case(session, principal, case_id)
+    contact = add_contact(session, principal, case, body, now=utcnow())
+    session.commit()
+    return contact_as_dict(contact)
+
+
+def record_activity(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: ActivityCreate
+) -> dict[str, Any]:
+    case = _writable_case(session, principal, case_id)
+    problems = rules.activity_problems(
+        kind=body.type,
+        occurred_at=body.occurred_at,
+        days=body.days,
+        allowance_yen=body.allowance_yen,
+        checkpoint_months=body.checkpoint_months,
+        retained=body.retained,
+        now=utcnow(),
+    )
+    if problems:
+        raise ValidationFailed(problems)
+    activity = Activity(
+        org_id=case.org_id,
+        case_id=case.id,
+        type=body.type.value,
+        occurred_at=body.occurred_at,
+        place=body.place or None,
+        accompanied=body.accompanied,
+        days=body.days,
+        allowance_yen=body.allowance_yen,
+        checkpoint_months=body.checkpoint_months,
+        retained=body.retained,
+        note=body.note or None,
+        recorded_by=principal.user_id,
+    )
+    session.add(activity)
+    session.flush()
+    _touch(case, activity.occurred_at)
+    events.activity_recorded(session, case, activity, **who(principal))
+    _advance(session, principal, case, stages.ACTIVITY_STAGE.get(body.type), body.type.value)
+    audit(
+        session,
+        principal,
+        "activity.create",
+        "case",
+        case.id,
+        details={"activity": str(activity.id), "type": activity.type},
+    )
+    session.commit()
+    return activity_as_dict(activity)
+
+
+def record_outcome(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: OutcomeCreate
+) -> dict[str, Any]:
+    case = _writable_case(session, principal, case_id)
+    problems = rules.outcome_problems(
+        kind=body.type,
+        path=body.path,
+        employer=body.employer,
+        sector=body.sector,
+        retained=body.retained,
+        checkpoint_months=body.checkpoint_months,
+        occurred_at=body.occurred_at,
+        now=utcnow(),
+    )
+    if problems:
+        raise ValidationFailed(problems)
+    outcome = Outcome(
+        org_id=case.org_id,
+        case_id=case.id,
+        type=body.type.value,
+        path=body.path.value if body.path else None,
+        employer=body.employer or None,
+        sector=body.sector or None,
+        retained=body.retained,
+        checkpoint_months=body.checkpoint_months,
+        occurred_at=body.occurred_at,
+        note=body.note or None,
+        recorded_by=principal.user_id,
+    )
+    session.add(outcome)
+    session.flush()
+    _touch(case, outcome.occurred_at)
+    events.outcome_recorded(session, case, outcome, **who(principal))
+    _advance(session, principal, case, stages.outcome_stage(body.type, body.path), body.type.value)
+    audit(
+        session,
+        principal,
+        "outcome.create",
+        "case",
+        case.id,
+        details={"outcome": str(outcome.id), "type": outcome.type},
+    )
+    session.commit()
+    return outcome_as_dict(outcome)

@@ -1,0 +1,227 @@
+"""Request bodies and queries of the cases API (pydantic: bad input is a 422 with fields).
+
+Times are ISO 8601; a date alone means 00:00 of that day in JST, and a time
+without an offset is JST too (the users' wall clock)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator
+
+from common.clock import JST, as_utc, utcnow
+from common.schemas import Body, PageQuery, Query
+from services.cases.domain.vocab import (
+    ActivityType,
+    Category,
+    Channel,
+    CloseReason,
+    ConsentMethod,
+    ContactBy,
+    Gender,
+    GivenBy,
+    NoteCategory,
+    OutcomeType,
+    Path,
+    Relationship,
+    Stage,
+)
+
+
+def _moment(value: Any) -> Any:
+    """A date alone is 00:00 JST that day; a naive time is JST; everything ends up UTC."""
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10:
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                raise ValueError("Not a valid date") from None
+            return as_utc(datetime.combine(day, time(), tzinfo=JST))
+        try:
+            return as_utc(datetime.fromisoformat(text))
+        except ValueError:
+            raise ValueError("Not a valid date and time (ISO 8601)") from None
+    if isinstance(value, datetime):
+        return as_utc(value)
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_moment)]
+Text = Annotated[str, StringConstraints(max_length=4000)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Short = Annotated[str, StringConstraints(max_length=200)]
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Optional100 = Annotated[
+    str | None, BeforeValidator(_blank_to_none), StringConstraints(max_length=100)
+]
+
+
+class PersonFields(Body):
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    kana: Optional100 = None
+    anonymous: bool = False
+    birth_year: int | None = None
+    gender: Gender = Gender.UNKNOWN
+    municipality: Optional100 = None
+    phone: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=30)] = None
+    email: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=254)] = None
+    address: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=300)] = None
+
+    @field_validator("birth_year")
+    @classmethod
+    def _plausible_year(cls, value: int | None) -> int | None:
+        this_year = utcnow().astimezone(JST).year
+        if value is not None and not 1900 <= value <= this_year:
+            raise ValueError(f"Must be between 1900 and {this_year}")
+        return value
+
+
+class PersonPatch(PersonFields):
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None  # type: ignore[assignment]
+    anonymous: bool | None = None  # type: ignore[assignment]
+    gender: Gender | None = None  # type: ignore[assignment]
+
+
+class ContactCreate(Body):
+    channel: Channel
+    by: ContactBy
+    relationship: Relationship | None = None
+    occurred_at: Moment
+    minutes: int | None = Field(default=None, ge=0, le=1440)
+    summary: Text | None = None
+
+
+class CaseCreate(Body):
+    person: PersonFields
+    first_contact: ContactCreate | None = None
+    assigned_to: uuid.UUID | None = None
+    opened_at: Moment | None = None
+
+
+class CasePatch(Body):
+    person: PersonPatch | None = None
+    stage: Stage | None = None
+    stage_reason: Reason | None = None
+    assigned_to: uuid.UUID | None = None
+
+
+class CaseListQuery(PageQuery):
+    q: Annotated[str, StringConstraints(max_length=100)] | None = None
+    stage: Stage | None = None
+    assigned_to: str | None = Field(default=None, max_length=36)
+    """A user id, ``me`` or ``none``."""
+    include_closed: bool = True
+
+    @field_validator("assigned_to")
+    @classmethod
+    def _assignee(cls, value: str | None) -> str | None:
+        if value in (None, "", "me", "none"):
+            return value or None
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise ValueError("Must be a user id, me or none") from None
+
+
+class ActivityCreate(Body):
+    type: ActivityType
+    occurred_at: Moment
+    place: Short | None = None
+    accompanied: bool | None = None
+    days: int | None = Field(default=None, ge=1, le=366)
+    allowance_yen: int | None = Field(default=None, ge=0, le=10_000_000)
+    checkpoint_months: int | None = None
+    retained: bool | None = None
+    note: Text | None = None
+
+
+class OutcomeCreate(Body):
+    type: OutcomeType
+    path: Path | None = None
+    employer: Short | None = None
+    sector: Annotated[str, StringConstraints(max_length=100)] | None = None
+    retained: bool | None = None
+    checkpoint_months: int | None = None
+    occurred_at: Moment
+    note: Text | None = None
+
+
+class CloseBody(Body):
+    reason: Reason
+    reason_code: CloseReason = CloseReason.OTHER
+
+
+class ReopenBody(Body):
+    reason: Reason
+    stage: Stage | None = None
+
+
+class ConsentCreate(Body):
+    to_org_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+    categories: list[Category] = Field(min_length=1, max_length=len(Category))
+    method: ConsentMethod
+    given_by: GivenBy
+    given_by_relationship: Relationship | None = None
+    obtained_at: Moment
+    expires_at: Moment | None = None
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class WithdrawBody(Body):
+    reason: Reason | None = None
+
+
+class NoteCreate(Body):
+    category: NoteCategory = NoteCategory.GENERAL
+    body: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+
+
+class NoteQuery(Query):
+    sensitive: bool | None = None
+
+
+class PacketQuery(Query):
+    categories: Annotated[str, StringConstraints(max_length=200)] = ""
+    """Comma-separated categories (also accepted as a repeated parameter)."""
+    to_org_id: uuid.UUID
+    consent_id: uuid.UUID | None = None
+    anonymous: bool = False
+    purpose: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _join(cls, value: Any) -> Any:
+        return ",".join(value) if isinstance(value, list) else value
+
+    def category_list(self) -> list[Category]:
+        return [Category(c.strip()) for c in self.categories.split(",") if c.strip()]
+
+    @field_validator("categories")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip() and item.strip() not in {c.value for c in Category}:
+                raise ValueError(f"Unknown category {item.strip()}")
+        return value
+
+
+class AuditQuery(Query):
+    resource_id: str | None = Field(default=None, max_length=64)
+    actor_id: uuid.UUID | None = None
+    from_: Moment | None = Field(default=None, alias="from")
+    to: Moment | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=512)
+    format: str | None = Field(default=None, pattern="^(json|csv)$")
+
+
+class ImportUploadQuery(Query):
+    filename: Annotated[str, StringConstraints(max_length=200)] | None = None
