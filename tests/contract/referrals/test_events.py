@@ -161,6 +161,8 @@ CONSUMED_SAMPLES: dict[str, dict[str, Any]] = {
         "path": "employment_regular",
         "occurred_at": "2026-05-01T01:00:00+00:00",
         "fiscal_year": 2026,
+        "retained": None,
+        "checkpoint_months": None,
     },
     "consent.recorded": {
         "consent_id": str(uuid.uuid4()),
