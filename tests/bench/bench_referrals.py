@@ -1,7 +1,7 @@
 """What an accepted referral costs, from the accept click to the linked case being visible.
 Not run by pytest.
 
-    PYTHONPATH=. .venv/bin/python -m tests.bench.bench_referrals [--referrals 30]
+    PYTHONPATH=. .venv/bin/python -m tests.bench.bench_referrals [--referrals 30] [--poll 0.01]
 
 Starts the whole stack — gateway, auth, cases, referrals, reports and their workers — as real
 processes: embedded (SQLite databases, SQLite broker), and in server mode as well (PostgreSQL,
@@ -84,7 +84,19 @@ def report(name: str, clicks: list[float], linked: list[float]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--referrals", type=int, default=30)
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=None,
+        help="relay and consumer polling interval in seconds (default: Settings' 0.05)",
+    )
     args = parser.parse_args()
+    env = {"TSUNAGU_LOG_LEVEL": "WARNING"}
+    if args.poll is not None:
+        env |= {
+            "TSUNAGU_RELAY_POLL_SECONDS": str(args.poll),
+            "TSUNAGU_CONSUMER_POLL_SECONDS": str(args.poll),
+        }
     runs: list[tuple[str, tuple[str, str] | None]] = [("embedded (SQLite)", None)]
     database_url, broker_url = server_database_url(), server_broker_url()
     if database_url and broker_url:
@@ -97,11 +109,12 @@ def main() -> int:
                 Path(scratch),
                 server=server,
                 services=STACK_SERVICES,
-                extra_env={"TSUNAGU_LOG_LEVEL": "WARNING"},
+                extra_env=env,
             ) as stack,
         ):
             results.append((name, *measure(stack, args.referrals)))
-    print(f"\n{args.referrals} referrals accepted one at a time; milliseconds\n")
+    polling = f"{args.poll} s" if args.poll is not None else "0.05 s (default)"
+    print(f"\n{args.referrals} referrals accepted one at a time; polling {polling}; ms\n")
     print(f"{'transport':<22}{'':<22}{'p50':>8}{'p90':>8}{'max':>8}{'mean':>8}")
     for name, clicks, linked in results:
         report(name, clicks, linked)
