@@ -134,7 +134,7 @@ IMPORT_STATUS = {
 }
 IMPORT_COLUMNS = {
     "case_ref": _l("Case number"),
-    "display_name": _l("Name"),
+    "display_name": _l("Full name"),
     "kana": _l("Kana"),
     "anonymous": _l("Anonymous"),
     "birth_year": _l("Year of birth"),

@@ -35,3 +35,22 @@ def test_every_message_is_translated_with_the_same_placeholders(path: Path) -> N
         elif sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(msgstr)):
             problems.append(f"placeholders differ: {msgid!r} -> {msgstr!r}")
     assert not problems, "\n".join(problems)
+
+
+def _table(path: Path) -> dict[str, str]:
+    with path.open("rb") as handle:
+        return {str(m.id): str(m.string) for m in read_po(handle) if m.id and m.string}
+
+
+def test_a_msgid_means_the_same_in_every_area() -> None:
+    """All areas share one gettext domain: if two catalogues translate one msgid differently,
+    whichever loads first silently wins on every page."""
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in CATALOGUES:
+        area = path.parts[-4]
+        for msgid, msgstr in _table(path).items():
+            if msgid in seen and seen[msgid][1] != msgstr:
+                clashes.append(f"{msgid!r}: {seen[msgid][0]}={seen[msgid][1]!r} {area}={msgstr!r}")
+            seen.setdefault(msgid, (area, msgstr))
+    assert not clashes, "\n".join(clashes)

@@ -1,0 +1,123 @@
+"""Each org's provision ledger (APPI arts. 29/30): what it provided and what it received,
+read-only (the table is append-only), exported as JSON, CSV or XLSX."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from common.audit import record_audit
+from common.clock import jst_date, start_of_jst_day
+from common.db import keyset_page
+from common.errors import FieldError, Forbidden, ValidationFailed
+from common.pagination import decode_cursor, encode_cursor
+from common.permissions import Perm
+from common.principal import Principal
+from services.referrals.ledger_export import to_csv, to_xlsx
+from services.referrals.models import AuditEntry, ProvisionRecord
+from services.referrals.schemas import LedgerFormat, LedgerQuery
+
+EXPORT_LIMIT = 100_000
+"""A file export is one answer; a ledger larger than this is exported in date ranges."""
+
+
+@dataclass(frozen=True)
+class LedgerFile:
+    content: bytes
+    mimetype: str
+    filename: str
+
+
+def record_as_dict(record: ProvisionRecord) -> dict[str, Any]:
+    return {
+        "id": str(record.id),
+        "direction": record.direction,
+        "date": jst_date(record.occurred_at).isoformat(),
+        "occurred_at": record.occurred_at.isoformat(),
+        "counterparty": {"id": str(record.counterparty_org_id), "name": record.counterparty_name},
+        "referral_id": str(record.referral_id),
+        "case_id": str(record.case_id) if record.case_id else None,
+        "person_key": str(record.person_key),
+        "data_items": list(record.data_items),
+        "basis": record.basis,
+        "consent_id": str(record.consent_id) if record.consent_id else None,
+        "exception_code": record.exception_code,
+        "exception_reason": record.exception_reason,
+        "obtained_via": record.obtained_via,
+        "recorded_at": record.recorded_at.isoformat(),
+        "retain_until": record.retain_until.isoformat(),
+    }
+
+
+def _statement(principal: Principal, query: LedgerQuery) -> sa.Select[Any]:
+    if query.from_ and query.to and query.to < query.from_:
+        raise ValidationFailed(FieldError("to", "The end is before the start", "range_invalid"))
+    stmt = sa.select(ProvisionRecord).where(ProvisionRecord.org_id == principal.org_id)
+    if query.from_:
+        stmt = stmt.where(ProvisionRecord.occurred_at >= start_of_jst_day(query.from_))
+    if query.to:  # inclusive: the whole JST day
+        stmt = stmt.where(
+            ProvisionRecord.occurred_at < start_of_jst_day(query.to + timedelta(days=1))
+        )
+    if query.direction:
+        stmt = stmt.where(ProvisionRecord.direction == query.direction.value)
+    return stmt
+
+
+def _authorize(principal: Principal) -> None:
+    if principal.org_id is None or not (
+        principal.can(Perm.AUDIT_READ) or principal.can(Perm.CASE_EXPORT)
+    ):
+        raise Forbidden("Your role may not read the provision ledger")
+
+
+def ledger(
+    session: Session, principal: Principal, query: LedgerQuery
+) -> dict[str, Any] | LedgerFile:
+    _authorize(principal)
+    stmt = _statement(principal, query)
+    order = [ProvisionRecord.occurred_at, ProvisionRecord.id]
+    details = {
+        "from": query.from_.isoformat() if query.from_ else None,
+        "to": query.to.isoformat() if query.to else None,
+        "format": query.format.value,
+    }
+    record_audit(
+        session,
+        AuditEntry,
+        action="provision_ledger.read",
+        resource_type="provision_ledger",
+        resource_id=principal.org_id,
+        principal=principal,
+        details=details,
+    )
+    if query.format is LedgerFormat.JSON:
+        rows = keyset_page(session, stmt, order, decode_cursor(query.cursor, 2), query.limit)
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        session.commit()
+        return {
+            "items": [record_as_dict(r) for r in rows],
+            "next_cursor": (
+                encode_cursor([rows[-1].occurred_at.isoformat(), str(rows[-1].id)])
+                if more
+                else None
+            ),
+        }
+    rows = list(session.scalars(stmt.order_by(*order).limit(EXPORT_LIMIT)))
+    session.commit()
+    records = [record_as_dict(r) for r in rows]
+    span = f"{details['from'] or 'start'}_{details['to'] or 'today'}"
+    if query.format is LedgerFormat.CSV:
+        return LedgerFile(
+            to_csv(records), "text/csv; charset=utf-8", f"provision-ledger_{span}.csv"
+        )
+    return LedgerFile(
+        to_xlsx(records),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"provision-ledger_{span}.xlsx",
+    )

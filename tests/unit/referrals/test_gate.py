@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.errors import ValidationFailed
+from services.referrals.domain.codes import Basis, ExceptionCode
+from services.referrals.domain.gate import (
+    ConsentView,
+    LegalBasis,
+    OrgView,
+    check_provision,
+    choose_basis,
+    consent_errors,
+    receiver_errors,
+)
+
+NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
+CASE = uuid.uuid4()
+RECEIVER = uuid.uuid4()
+CONSORTIUM = uuid.uuid4()
+
+
+def consent(**changes: object) -> ConsentView:
+    values: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "case_id": CASE,
+        "to_org_ids": frozenset({RECEIVER}),
+        "categories": frozenset({"identity", "contact", "history"}),
+        "obtained_at": NOW - timedelta(days=3),
+        "expires_at": NOW + timedelta(days=30),
+        "withdrawn_at": None,
+        "active": True,
+    }
+    values.update(changes)
+    return ConsentView(**values)  # type: ignore[arg-type]
+
+
+def codes(errors: list) -> list[str]:  # type: ignore[type-arg]
+    return [e.code for e in errors]
+
+
+def basis(**kwargs: object) -> LegalBasis:
+    values: dict[str, object] = {
+        "consent_id": None,
+        "exception_code": None,
+        "exception_reason": None,
+        "anonymous": False,
+        "categories": ["identity"],
+    }
+    values.update(kwargs)
+    return choose_basis(**values)  # type: ignore[arg-type]
+
+
+def test_a_consent_that_names_the_receiver_and_covers_every_category_lets_the_referral_go() -> None:
+    given = consent()
+    assert (
+        consent_errors(
+            consent=given,
+            consent_id=given.id,
+            case_id=CASE,
+            to_org_id=RECEIVER,
+            categories=["identity", "history"],
+            now=NOW,
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"withdrawn_at": NOW - timedelta(hours=1), "active": False}, "consent_withdrawn"),
+        ({"expires_at": NOW - timedelta(seconds=1), "active": False}, "consent_expired"),
+        ({"expires_at": NOW}, "consent_expired"),
+        ({"active": False}, "consent_inactive"),
+        ({"to_org_ids": frozenset({uuid.uuid4()})}, "consent_receiver_not_named"),
+        ({"categories": frozenset({"identity"})}, "consent_category_missing"),
+        ({"case_id": uuid.uuid4()}, "consent_not_found"),
+    ],
+)
+def test_a_consent_is_refused_when(changes: dict[str, object], code: str) -> None:
+    given = consent(**changes)
+    errors = consent_errors(
+        consent=given,
+        consent_id=given.id,
+        case_id=CASE,
+        to_org_id=RECEIVER,
+        categories=["identity", "history"],
+        now=NOW,
+    )
+    assert code in codes(errors)
+
+
+def test_sensitive_data_needs_a_consent_that_names_sensitive() -> None:
+    given = consent()
+    errors = consent_errors(
+        consent=given,
+        consent_id=given.id,
+        case_id=CASE,
+        to_org_id=RECEIVER,
+        categories=["identity", "sensitive"],
+        now=NOW,
+    )
+    assert codes(errors) == ["consent_category_missing"]
+    assert "sensitive" in errors[0].message
+
+
+def test_a_withdrawal_heard_on_the_queue_wins_over_an_answer_that_says_active() -> None:
+    given = consent()
+    errors = consent_errors(
+        consent=given,
+        consent_id=given.id,
+        case_id=CASE,
+        to_org_id=RECEIVER,
+        categories=["identity"],
+        now=NOW,
+        withdrawn_locally=True,
+    )
+    assert codes(errors) == ["consent_withdrawn"]
+
+
+def test_a_missing_consent_or_another_consents_answer_is_not_found() -> None:
+    assert codes(
+        consent_errors(
+            consent=None,
+            consent_id=uuid.uuid4(),
+            case_id=CASE,
+            to_org_id=RECEIVER,
+            categories=["identity"],
+            now=NOW,
+        )
+    ) == ["consent_not_found"]
+    given = consent()
+    assert codes(
+        consent_errors(
+            consent=given,
+            consent_id=uuid.uuid4(),
+            case_id=CASE,
+            to_org_id=RECEIVER,
+            categories=["identity"],
+            now=NOW,
+        )
+    ) == ["consent_not_found"]
+
+
+def test_every_problem_of_a_consent_is_reported_at_once() -> None:
+    given = consent(active=False, to_org_ids=frozenset(), categories=frozenset())
+    errors = consent_errors(
+        consent=given,
+        consent_id=given.id,
+        case_id=CASE,
+        to_org_id=RECEIVER,
+        categories=["contact"],
+        now=NOW,
+    )
+    assert codes(errors) == [
+        "consent_inactive",
+        "consent_receiver_not_named",
+        "consent_category_missing",
+    ]
+    assert [e.field for e in errors] == ["consent_id", "to_org_id", "categories"]
+
+
+def test_exactly_one_legal_basis_is_required() -> None:
+    with pytest.raises(ValidationFailed) as none:
+        basis()
+    assert codes(none.value.errors) == ["basis_required"]
+    with pytest.raises(ValidationFailed) as two:
+        basis(consent_id=uuid.uuid4(), anonymous=True)
+    assert codes(two.value.errors) == ["basis_ambiguous"]
+    with pytest.raises(ValidationFailed) as three:
+        basis(
+            consent_id=uuid.uuid4(),
+            exception_code=ExceptionCode.LIFE_BODY_PROPERTY,
+            exception_reason="x",
+            anonymous=True,
+        )
+    assert codes(three.value.errors) == ["basis_ambiguous"]
+
+
+def test_a_statutory_exception_needs_its_reason_and_never_carries_sensitive_data() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        basis(
+            exception_code=ExceptionCode.LIFE_BODY_PROPERTY,
+            exception_reason="  ",
+            categories=["identity", "sensitive"],
+        )
+    assert codes(caught.value.errors) == ["missing", "sensitive_needs_consent"]
+    chosen = basis(
+        exception_code=ExceptionCode.PUBLIC_BODY_COOPERATION, exception_reason="市の要請"
+    )
+    assert chosen == LegalBasis(
+        Basis.EXCEPTION, None, ExceptionCode.PUBLIC_BODY_COOPERATION, "市の要請"
+    )
+
+
+def test_an_anonymous_referral_carries_no_categories() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        basis(anonymous=True, categories=["identity"])
+    assert codes(caught.value.errors) == ["anonymous_with_categories"]
+    assert basis(anonymous=True, categories=[]).basis is Basis.ANONYMOUS
+
+
+def test_a_named_referral_carries_at_least_one_category() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        basis(consent_id=uuid.uuid4(), categories=[])
+    assert codes(caught.value.errors) == ["categories_required"]
+
+
+def test_only_consent_based_referrals_go_through_the_consent_gate() -> None:
+    check_provision(
+        basis=LegalBasis(Basis.ANONYMOUS),
+        consent=None,
+        case_id=CASE,
+        to_org_id=RECEIVER,
+        categories=[],
+        now=NOW,
+    )
+    with pytest.raises(ValidationFailed):
+        check_provision(
+            basis=LegalBasis(Basis.CONSENT, consent_id=uuid.uuid4()),
+            consent=None,
+            case_id=CASE,
+            to_org_id=RECEIVER,
+            categories=["identity"],
+            now=NOW,
+        )
+
+
+def org(**changes: object) -> OrgView:
+    values: dict[str, object] = {
+        "org_id": RECEIVER,
+        "consortium_id": CONSORTIUM,
+        "name": "サポステ",
+        "kind": "support_station",
+        "status": "active",
+    }
+    values.update(changes)
+    return OrgView(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("receiver", "code"),
+    [
+        (None, "receiver_outside_consortium"),
+        (org(consortium_id=uuid.uuid4()), "receiver_outside_consortium"),
+        (org(status="suspended"), "receiver_suspended"),
+        (org(org_id=uuid.UUID(int=7)), "receiver_is_self"),
+    ],
+)
+def test_the_receiver_must_be_another_active_member_of_the_consortium(
+    receiver: OrgView | None, code: str
+) -> None:
+    errors = receiver_errors(
+        sender_org_id=uuid.UUID(int=7), consortium_id=CONSORTIUM, receiver=receiver
+    )
+    assert codes(errors) == [code]
+    assert errors[0].field == "to_org_id"
+
+
+def test_an_active_member_of_the_consortium_may_receive() -> None:
+    assert (
+        receiver_errors(sender_org_id=uuid.uuid4(), consortium_id=CONSORTIUM, receiver=org()) == []
+    )
