@@ -38,7 +38,7 @@ TARGET_FIELD = re.compile(r"^t-([a-z_]+)-(\d{4})$")
 def _scopes() -> list[tuple[str, Any]]:
     scopes = []
     if current_user.can(Perm.REPORT_ORG_READ):
-        scopes.append(("org", _l("My organization")))
+        scopes.append(("org", _l("Own organization")))
     if current_user.can(Perm.REPORT_CONSORTIUM_READ):
         scopes.append(("consortium", _l("Whole consortium")))
     return scopes

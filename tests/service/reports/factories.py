@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from common.clock import JST, as_utc
@@ -231,7 +231,7 @@ class Referral:
                 "basis": "consent",
                 "consent_id": str(uuid.uuid4()),
                 "urgency": "normal",
-                "respond_by": None,
+                "respond_by": (at + timedelta(days=14)).date().isoformat(),
             }
         elif status == "accepted":
             data |= {
