@@ -7,6 +7,7 @@ serve NAME         run a web process (gateway or a service) under gunicorn
 worker SERVICE     run a service's outbox relay, consumer and periodic jobs
 run                everything in the Procfile, for `make run`
 dlq list|replay    inspect or replay dead-lettered events
+reports-rebuild    recompute every report table from the stored events
 """
 
 from __future__ import annotations
@@ -197,6 +198,14 @@ def dlq_replay() -> None:
     settings = load_settings()
     count = replay_dead_letters(settings.broker_url, settings.broker_namespace)
     click.echo(f"replayed {count} event(s)")
+
+
+@cli.command("reports-rebuild")
+def reports_rebuild() -> None:
+    """Recompute the reports read model from its stored events (identical results)."""
+    from services.reports.cli import rebuild_command
+
+    raise SystemExit(rebuild_command())
 
 
 def main() -> int:
