@@ -12,9 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.testing.principals import auth_header
 from services.auth.models import OutboxEvent
-from tests.service.auth.conftest import app, auth_engine, client, make, sessions  # noqa: F401
 from tests.service.auth.factories import Factory
-from tests.service.conftest import backend  # noqa: F401
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "contracts" / "events"
 
