@@ -58,13 +58,14 @@ def _after_start(settings: Settings, started: float, admin_password: str | None)
     if settings.demo:
         from tsunagu.demo import seed_demo
 
+        seeding = time.monotonic()
         try:
             banner = seed_demo(settings, admin_password)
         except Exception as exc:  # the stack keeps running; the operator sees why
             click.secho(f"Demo seeding failed: {exc!r}", fg="red")
             banner = None
         if banner:
-            click.echo(banner)
+            click.echo(banner + f"  (demo ready in {time.monotonic() - seeding:.1f} s)\n")
     click.secho(
         f"\nTsunagu is ready at {settings.public_url} (started in {elapsed:.1f} s). "
         "Ctrl-C stops everything.\n",
