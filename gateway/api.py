@@ -23,7 +23,7 @@ from common.errors import FieldError
 from common.http.client import UpstreamResponse, UpstreamTimeout, UpstreamUnavailable
 from common.http.metrics import LATENCY, REQUESTS
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
-from gateway.auditlog import BadCursor, SourceFailed, merged_page
+from gateway.auditlog import AUDIT_FILTERS, BadCursor, SourceFailed, merged_page
 from gateway.identity import SESSION_COOKIE, AuthRefused, Identity, IdentityResolver
 from gateway.routes import service_for
 from gateway.security import UNSAFE_METHODS, security_headers, tokens_match
@@ -304,7 +304,7 @@ class ApiApp:
                 "validation_failed",
                 [FieldError("limit", "Must be an integer", "int_parsing")],
             )
-        params = {k: v for k, v in args.items() if k not in ("cursor", "limit")}
+        params = {k: v for k, v in args.items() if k in AUDIT_FILTERS}
         token = identity.principal_token if identity else None
         try:
             page = merged_page(self.upstreams, token, params, args.get("cursor"), limit)

@@ -13,6 +13,9 @@ from common.pagination import encode_cursor
 from gateway.routes import AUDIT_SOURCES
 from gateway.upstreams import Upstreams
 
+AUDIT_FILTERS = ("resource_id", "actor_id", "from", "to")
+"""The filters every service's ``GET /audit`` understands; nothing else is passed on."""
+
 
 class BadCursor(ValueError):
     pass

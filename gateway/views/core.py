@@ -27,7 +27,7 @@ from common.http.client import UpstreamTimeout, UpstreamUnavailable
 from common.permissions import Perm
 from gateway import apiclient as api
 from gateway.apiclient import ApiError
-from gateway.auditlog import BadCursor, SourceFailed, merged_page
+from gateway.auditlog import AUDIT_FILTERS, BadCursor, SourceFailed, merged_page
 from gateway.i18n import LANG_COOKIE, LOCALES
 from gateway.identity import SESSION_COOKIE, AuthRefused, IdentityResolver
 from gateway.ui import form_errors, problem_message
@@ -268,8 +268,6 @@ def account_token_revoke(token_id: Any) -> ResponseReturnValue:
 
 
 # --- audit log -------------------------------------------------------------------------
-
-AUDIT_FILTERS = ("resource_id", "actor_id", "from", "to")
 
 
 def _audit_params() -> dict[str, str]:
