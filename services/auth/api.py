@@ -12,18 +12,15 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from common.audit import query_audit
-from common.errors import Forbidden
+from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.service import current_principal, db
-from common.permissions import Perm
 from common.schemas import PageQuery
 from services.auth.models import AuditEntry
 from services.auth.operations import AuthDeps, identity, tenants, users
 from services.auth.operations.common import user_as_dict
 from services.auth.schemas import (
     AccessTokenResolveBody,
-    AuditQuery,
     ConsortiumCreate,
     ConsortiumUpdate,
     InvitationAccept,
@@ -282,22 +279,9 @@ def reissue_invitation(user_id: uuid.UUID) -> tuple[Response, int]:
 # --- audit -----------------------------------------------------------------------------
 
 
-@bp.get("/audit")
-@endpoint("My organization's sign-in and administration log (org admin)", query=AuditQuery)
-def audit_log(query: AuditQuery) -> Response:
-    principal = current_principal()
-    if not principal.can(Perm.AUDIT_READ) or principal.org_id is None:
-        raise Forbidden("Only organization admins read the audit log")
-    return jsonify(
-        query_audit(
-            db(),
-            AuditEntry,
-            org_id=principal.org_id,
-            resource_id=query.resource_id,
-            actor_id=query.actor_id,
-            since=query.from_,
-            until=query.to,
-            limit=query.limit,
-            cursor=query.cursor,
-        )
-    )
+add_audit_route(
+    bp,
+    AuditEntry,
+    summary="My organization's sign-in and administration log (org admin)",
+    export_name="auth-audit.csv",
+)

@@ -137,12 +137,3 @@ class TotpCode(Body):
 class PasswordChange(Body):
     current_password: Password
     new_password: Password
-
-
-class AuditQuery(Query):
-    resource_id: str | None = Field(default=None, max_length=64)
-    actor_id: uuid.UUID | None = None
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=512)

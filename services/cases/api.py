@@ -5,25 +5,20 @@ tenant scoping); the refusal itself is written to the caller's org's audit log."
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from common.audit import query_audit
 from common.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.problems import domain_error_response
 from common.http.service import current_principal, db
-from common.permissions import Perm
 from services.cases.models import AuditEntry
 from services.cases.operations import cases, consents, imports, notes, records
 from services.cases.operations.common import audit
 from services.cases.schemas import (
     ActivityCreate,
-    AuditQuery,
     CaseCreate,
     CaseListQuery,
     CasePatch,
@@ -262,64 +257,10 @@ def discard_import(import_id: uuid.UUID) -> Response:
 
 # --- audit -----------------------------------------------------------------------------
 
-AUDIT_CSV_COLUMNS = (
-    "occurred_at",
-    "actor_id",
-    "actor_org_id",
-    "action",
-    "resource_type",
-    "resource_id",
-    "purpose",
-    "outcome",
-    "request_id",
-)
-AUDIT_EXPORT_MAX = 50_000
-
-
-@bp.get("/audit")
-@endpoint(
-    "My org's log of reads and changes of case data (org admin); ?format=csv exports it",
-    query=AuditQuery,
+add_audit_route(
+    bp,
+    AuditEntry,
+    summary="My organization's case audit log (org admin); ?format=csv exports it",
+    export_name="case-audit.csv",
     tags=TAGS,
 )
-def audit_log(query: AuditQuery) -> Response:
-    principal = current_principal()
-    if not principal.can(Perm.AUDIT_READ) or principal.org_id is None:
-        raise Forbidden("Only organization admins read the audit log")
-    session = db()
-
-    def page(limit: int, cursor: str | None) -> dict[str, Any]:
-        return query_audit(
-            session,
-            AuditEntry,
-            org_id=principal.org_id,  # type: ignore[arg-type]
-            resource_id=query.resource_id,
-            actor_id=query.actor_id,
-            since=query.from_,
-            until=query.to,
-            limit=limit,
-            cursor=cursor,
-        )
-
-    if query.format != "csv":
-        return jsonify(page(query.limit, query.cursor))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(AUDIT_CSV_COLUMNS)
-    cursor: str | None = None
-    written = 0
-    while written < AUDIT_EXPORT_MAX:
-        result = page(200, cursor)
-        for item in result["items"]:
-            writer.writerow([item[c] or "" for c in AUDIT_CSV_COLUMNS])
-        written += len(result["items"])
-        cursor = result["next_cursor"]
-        if cursor is None:
-            break
-    audit(session, principal, "audit.export", "audit", None, details={"rows": written})
-    session.commit()
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="case-audit.csv"'},
-    )

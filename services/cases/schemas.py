@@ -6,13 +6,12 @@ without an offset is JST too (the users' wall clock)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
-from common.clock import JST, as_utc, utcnow
-from common.schemas import Body, PageQuery, Query
+from common.clock import JST, utcnow
+from common.schemas import Body, JstMoment, PageQuery, Query
 from services.cases.domain.vocab import (
     ActivityType,
     Category,
@@ -29,27 +28,8 @@ from services.cases.domain.vocab import (
     Stage,
 )
 
+Moment = JstMoment
 
-def _moment(value: Any) -> Any:
-    """A date alone is 00:00 JST that day; a naive time is JST; everything ends up UTC."""
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) == 10:
-            try:
-                day = date.fromisoformat(text)
-            except ValueError:
-                raise ValueError("Not a valid date") from None
-            return as_utc(datetime.combine(day, time(), tzinfo=JST))
-        try:
-            return as_utc(datetime.fromisoformat(text))
-        except ValueError:
-            raise ValueError("Not a valid date and time (ISO 8601)") from None
-    if isinstance(value, datetime):
-        return as_utc(value)
-    return value
-
-
-Moment = Annotated[datetime, BeforeValidator(_moment)]
 Text = Annotated[str, StringConstraints(max_length=4000)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Short = Annotated[str, StringConstraints(max_length=200)]
@@ -211,16 +191,6 @@ class PacketQuery(Query):
             if item.strip() and item.strip() not in {c.value for c in Category}:
                 raise ValueError(f"Unknown category {item.strip()}")
         return value
-
-
-class AuditQuery(Query):
-    resource_id: str | None = Field(default=None, max_length=64)
-    actor_id: uuid.UUID | None = None
-    from_: Moment | None = Field(default=None, alias="from")
-    to: Moment | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=512)
-    format: str | None = Field(default=None, pattern="^(json|csv)$")
 
 
 class ImportUploadQuery(Query):

@@ -11,11 +11,10 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from common.audit import query_audit
-from common.errors import Forbidden, Unauthenticated
+from common.errors import Unauthenticated
+from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.service import bearer_token, current_principal, db
-from common.permissions import Perm
 from common.schemas import PageQuery
 from services.referrals.models import AuditEntry
 from services.referrals.operations import (
@@ -31,7 +30,6 @@ from services.referrals.operations import (
     sending,
 )
 from services.referrals.schemas import (
-    AuditQuery,
     CenterDecision,
     Complete,
     Decline,
@@ -239,22 +237,10 @@ def provision_ledger(query: LedgerQuery) -> Response:
     return response
 
 
-@bp.get("/audit")
-@endpoint("My organization's referral audit log (org admin)", query=AuditQuery, tags=("records",))
-def audit_log(query: AuditQuery) -> Response:
-    principal = current_principal()
-    if not principal.can(Perm.AUDIT_READ) or principal.org_id is None:
-        raise Forbidden("Only organization admins read the audit log")
-    return jsonify(
-        query_audit(
-            db(),
-            AuditEntry,
-            org_id=principal.org_id,
-            resource_id=query.resource_id,
-            actor_id=query.actor_id,
-            since=query.from_,
-            until=query.to,
-            limit=query.limit,
-            cursor=query.cursor,
-        )
-    )
+add_audit_route(
+    bp,
+    AuditEntry,
+    summary="My organization's referral audit log (org admin)",
+    export_name="referral-audit.csv",
+    tags=("records",),
+)

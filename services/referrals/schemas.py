@@ -157,12 +157,3 @@ class LedgerQuery(Query):
     direction: Direction | None = None
     limit: int = Field(default=200, ge=1, le=1000)
     cursor: str | None = Field(default=None, max_length=512)
-
-
-class AuditQuery(Query):
-    resource_id: str | None = Field(default=None, max_length=64)
-    actor_id: uuid.UUID | None = None
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=512)

@@ -8,15 +8,13 @@ import uuid
 
 from flask import Blueprint, Response, jsonify
 
-from common.audit import query_audit
-from common.errors import Forbidden, NotFound
+from common.errors import NotFound
+from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.service import current_principal, db, service_context
-from common.permissions import Perm
 from services.reports.models import AuditEntry
 from services.reports.operations import exports, reports, snapshots, targets
 from services.reports.schemas import (
-    AuditQuery,
     ExportQuery,
     ReportQuery,
     SnapshotBody,
@@ -131,24 +129,9 @@ def get_snapshot(snapshot_id: uuid.UUID) -> Response:
     return jsonify(snapshots.get_snapshot(db(), current_principal(), snapshot_id, threshold()))
 
 
-@bp.get("/audit")
-@endpoint(
-    "My organization's report log: target changes, snapshots, exports (org admin)", query=AuditQuery
+add_audit_route(
+    bp,
+    AuditEntry,
+    summary="My organization's report log: target changes, snapshots, exports (org admin)",
+    export_name="report-audit.csv",
 )
-def audit_log(query: AuditQuery) -> Response:
-    principal = current_principal()
-    if not principal.can(Perm.AUDIT_READ) or principal.org_id is None:
-        raise Forbidden("Only organization admins read the audit log")
-    return jsonify(
-        query_audit(
-            db(),
-            AuditEntry,
-            org_id=principal.org_id,
-            resource_id=query.resource_id,
-            actor_id=query.actor_id,
-            since=query.from_,
-            until=query.to,
-            limit=query.limit,
-            cursor=query.cursor,
-        )
-    )

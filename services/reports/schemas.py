@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -88,12 +87,3 @@ class SnapshotBody(Body):
     fiscal_year: FiscalYear
     scope: ScopeKind = ScopeKind.ORG
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
-
-
-class AuditQuery(Query):
-    resource_id: str | None = Field(default=None, max_length=64)
-    actor_id: uuid.UUID | None = None
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=512)
