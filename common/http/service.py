@@ -19,11 +19,13 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.config import Settings
+from common.db import make_engine, make_session_factory
 from common.errors import Unauthenticated
 from common.http.metrics import LATENCY, REQUESTS, metrics_response
 from common.http.openapi import build_openapi, endpoint_meta
 from common.http.problems import domain_error_response, register_problem_handlers
-from common.principal import InvalidPrincipal, Principal, PrincipalVerifier
+from common.principal import InvalidPrincipal, Principal, PrincipalVerifier, load_public_key
+from common.readiness import standard_checks
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
 
 log = logging.getLogger(__name__)
@@ -79,13 +81,20 @@ def create_service_app(
     name: str,
     settings: Settings,
     *,
-    session_factory: sessionmaker[Session],
-    verifier: PrincipalVerifier,
     blueprints: Iterable[Blueprint],
-    readiness_checks: Mapping[str, Callable[[], None]] | None = None,
+    session_factory: sessionmaker[Session] | None = None,
     org_gate: OrgGate | None = None,
     config: Mapping[str, Any] | None = None,
 ) -> Flask:
+    """A service app on its own database (or on ``session_factory``, as tests give), verifying
+    principals with the auth service's public key, reporting database and broker at /readyz."""
+    engine = None
+    if session_factory is None:
+        # Statement parameters can carry names and notes: keep them out of errors and logs.
+        engine = make_engine(settings.database_url(name), hide_parameters=True)
+        session_factory = make_session_factory(engine)
+    verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
+    readiness_checks = standard_checks(settings, engine)
     app = Flask(name)
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=20 * 1024 * 1024)
     if config:
@@ -94,7 +103,7 @@ def create_service_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["tsunagu"] = ServiceContext(name, settings, session_factory, verifier)
     register_problem_handlers(app)
-    checks = dict(readiness_checks or {})
+    checks = dict(readiness_checks)
 
     @app.before_request
     def _begin() -> Response | None:

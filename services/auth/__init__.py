@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.config import Settings, load_settings
-from common.db import make_engine, make_session_factory
 from common.http.service import create_service_app
-from common.principal import (
-    PrincipalSigner,
-    PrincipalVerifier,
-    load_private_key,
-    load_public_key,
-)
-from common.readiness import standard_checks
+from common.principal import PrincipalSigner, load_private_key
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 NAME = "auth"
@@ -36,24 +28,11 @@ def create_app(
     from services.auth.operations import AuthDeps
 
     settings = settings or load_settings()
-    engine: sa.Engine | None = None
-    if session_factory is None:
-        engine = make_engine(settings.database_url(NAME))
-        session_factory = make_session_factory(engine)
     signer = PrincipalSigner(
         load_private_key(settings.principal_private_key, settings.keys_dir),
         ttl_seconds=settings.principal_ttl_seconds,
     )
-    verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
-    checks = standard_checks(settings, engine)
-    app = create_service_app(
-        NAME,
-        settings,
-        session_factory=session_factory,
-        verifier=verifier,
-        blueprints=[bp],
-        readiness_checks=checks,
-    )
+    app = create_service_app(NAME, settings, session_factory=session_factory, blueprints=[bp])
     app.extensions["auth_deps"] = AuthDeps(
         settings=settings,
         hashing=PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_kib),

@@ -5,14 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.config import Settings, load_settings
-from common.db import make_engine, make_session_factory, ping
 from common.http.service import create_service_app
-from common.principal import PrincipalVerifier, load_public_key
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 NAME = "referrals"
@@ -36,19 +33,11 @@ def create_app(
     from services.referrals.operations import ReferralDeps
 
     settings = settings or load_settings()
-    engine: sa.Engine | None = None
-    if session_factory is None:
-        engine = make_engine(settings.database_url(NAME))
-        session_factory = make_session_factory(engine)
-    verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
-    checks = {"database": (lambda: ping(engine))} if engine is not None else {}
     app = create_service_app(
         NAME,
         settings,
         session_factory=session_factory,
-        verifier=verifier,
         blueprints=[bp],
-        readiness_checks=checks,
         org_gate=org_gate(OrgDirectoryEntry),
     )
     if packet_source is None:
