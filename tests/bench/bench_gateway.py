@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from common.http.client import ServiceClient
+from common.testing.databases import server_broker_url, server_database_url
 from tests.e2e.helpers import new_world
 from tests.e2e.stack import Stack
 
@@ -65,7 +66,18 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--server",
+        action="store_true",
+        help="PostgreSQL + RabbitMQ from TSUNAGU_TEST_DATABASE_URL/_BROKER_URL",
+    )
     args = parser.parse_args()
+    server = None
+    if args.server:
+        database_url, broker_url = server_database_url(), server_broker_url()
+        if not (database_url and broker_url):
+            raise SystemExit("--server needs TSUNAGU_TEST_DATABASE_URL and TSUNAGU_TEST_BROKER_URL")
+        server = (database_url, broker_url)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     with (
@@ -73,6 +85,7 @@ def main() -> int:
         Stack(
             Path(scratch),
             services=("auth",),
+            server=server,
             extra_env={
                 "TSUNAGU_WEB_WORKERS": "2",
                 "TSUNAGU_WEB_THREADS": "4",
@@ -99,7 +112,7 @@ def main() -> int:
         ]
         print(
             f"\nwrk -c {args.connections} -d {args.seconds}s, 2 gunicorn gthread workers × 4 "
-            "threads per process, embedded mode\n"
+            f"threads per process, {'server mode (PostgreSQL)' if server else 'embedded mode'}\n"
         )
         print(f"{'request':<26}{'path':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}")
         for name, via_gateway, direct in cases:
