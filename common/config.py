@@ -68,6 +68,7 @@ class Settings:
     secret_key: str | None
     principal_private_key: str | None
     principal_public_key: str | None
+    data_key: str | None
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     principal_ttl_seconds: int = 300
@@ -143,6 +144,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=env.get("TSUNAGU_SECRET_KEY") or None,
         principal_private_key=env.get("TSUNAGU_PRINCIPAL_PRIVATE_KEY") or None,
         principal_public_key=env.get("TSUNAGU_PRINCIPAL_PUBLIC_KEY") or None,
+        data_key=env.get("TSUNAGU_DATA_KEY") or None,
         session_idle_minutes=_int(env, "TSUNAGU_SESSION_IDLE_MINUTES", 30),
         session_absolute_hours=_int(env, "TSUNAGU_SESSION_ABSOLUTE_HOURS", 12),
         principal_ttl_seconds=_int(env, "TSUNAGU_PRINCIPAL_TTL_SECONDS", 300),

@@ -64,6 +64,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 def bootstrap_all(settings: Settings, services: tuple[str, ...] = SERVICES) -> str | None:
     """Everything a first start needs; safe to repeat. Returns a generated admin password."""
+    from common.datakey import ensure_data_key
     from common.messaging.broker import bootstrap as bootstrap_broker
     from common.migrations import upgrade
     from common.principal import ensure_keypair
@@ -71,6 +72,8 @@ def bootstrap_all(settings: Settings, services: tuple[str, ...] = SERVICES) -> s
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if not settings.principal_private_key:
         ensure_keypair(settings.keys_dir)
+    if not settings.data_key:
+        ensure_data_key(settings.keys_dir)
     secret_file = settings.keys_dir / "secret_key"
     if not settings.secret_key and not secret_file.exists():
         import secrets

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from common.datakey import ensure_data_key
 from common.principal import (
     PRIVATE_KEY_FILE,
     PUBLIC_KEY_FILE,
@@ -26,6 +27,7 @@ def write_test_keys(keys_dir: Path) -> None:
     keys_dir.mkdir(parents=True, exist_ok=True)
     (keys_dir / PRIVATE_KEY_FILE).write_text(private_pem)
     (keys_dir / PUBLIC_KEY_FILE).write_text(public_pem)
+    ensure_data_key(keys_dir)
 
 
 @dataclass(frozen=True)

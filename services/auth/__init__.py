@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.config import Settings, load_settings
+from common.datakey import SecretBox, load_data_key
 from common.http.service import create_service_app
 from common.principal import PrincipalSigner, load_private_key
 
@@ -37,6 +38,7 @@ def create_app(
         settings=settings,
         hashing=PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_kib),
         signer=signer,
+        secrets=SecretBox(load_data_key(settings.data_key, settings.keys_dir)),
         policy=SessionPolicy(
             idle=timedelta(minutes=settings.session_idle_minutes),
             absolute=timedelta(hours=settings.session_absolute_hours),

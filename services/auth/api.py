@@ -119,19 +119,19 @@ def change_password(body: PasswordChange) -> tuple[str, int]:
 @bp.post("/me/mfa/totp")
 @endpoint("Start TOTP enrolment: secret, otpauth URI and QR code", status=201)
 def start_totp() -> tuple[Response, int]:
-    return jsonify(identity.start_totp(db(), current_principal())), 201
+    return jsonify(identity.start_totp(db(), deps(), current_principal())), 201
 
 
 @bp.post("/me/mfa/totp/confirm")
 @endpoint("Confirm TOTP enrolment with a first code; returns recovery codes", body=TotpCode)
 def confirm_totp(body: TotpCode) -> Response:
-    return jsonify(identity.confirm_totp(db(), current_principal(), body.code))
+    return jsonify(identity.confirm_totp(db(), deps(), current_principal(), body.code))
 
 
 @bp.post("/me/mfa/totp/disable")
 @endpoint("Turn TOTP off (unless the organization requires it)", body=TotpCode)
 def disable_totp(body: TotpCode) -> tuple[str, int]:
-    identity.disable_totp(db(), current_principal(), body.code)
+    identity.disable_totp(db(), deps(), current_principal(), body.code)
     return "", 204
 
 

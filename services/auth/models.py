@@ -67,7 +67,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(200))
     """None until the invitation is accepted."""
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    """The TOTP seed, sealed with the data key (common.datakey)."""
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
     """The last accepted 30-second step, so a code cannot be replayed."""

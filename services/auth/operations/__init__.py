@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from common.config import Settings
+from common.datakey import SecretBox
 from common.principal import PrincipalSigner
 from services.auth.domain.passwords import PasswordHashing
 from services.auth.domain.sessions import SessionPolicy
@@ -17,3 +18,5 @@ class AuthDeps:
     hashing: PasswordHashing
     signer: PrincipalSigner
     policy: SessionPolicy
+    secrets: SecretBox
+    """Seals TOTP seeds at rest."""

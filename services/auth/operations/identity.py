@@ -156,7 +156,7 @@ def login(
         if not body.otp:
             raise Unauthenticated("Enter the code from your authenticator app", code="otp_required")
         assert user.totp_secret
-        step = _totp_step(user.totp_secret, body.otp, user.totp_last_step)
+        step = _totp_step(deps.secrets.open(user.totp_secret), body.otp, user.totp_last_step)
         if step is not None:
             user.totp_last_step = step
         elif not _use_recovery_code(session, user, body.otp):
@@ -472,23 +472,26 @@ def issue_invitation(
 # --- TOTP second factor ----------------------------------------------------------------
 
 
-def start_totp(session: Session, principal: Principal) -> dict[str, Any]:
+def start_totp(session: Session, deps: AuthDeps, principal: Principal) -> dict[str, Any]:
     user = session.get(User, principal.user_id)
     if user is None:
         raise Unauthenticated()
     if user.totp_enabled:
         raise Conflict("Two-step sign-in is already on", code="mfa_enabled")
-    user.totp_secret = pyotp.random_base32()
+    seed = pyotp.random_base32()
+    user.totp_secret = deps.secrets.seal(seed)
     session.commit()
-    uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+    uri = pyotp.TOTP(seed).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
     return {
-        "secret": user.totp_secret,
+        "secret": seed,
         "otpauth_uri": uri,
         "qr_svg": segno.make(uri, error="m").svg_inline(scale=4, dark="#1a1a1a"),
     }
 
 
-def confirm_totp(session: Session, principal: Principal, code: str) -> dict[str, Any]:
+def confirm_totp(
+    session: Session, deps: AuthDeps, principal: Principal, code: str
+) -> dict[str, Any]:
     user = session.get(User, principal.user_id)
     if user is None:
         raise Unauthenticated()
@@ -496,7 +499,7 @@ def confirm_totp(session: Session, principal: Principal, code: str) -> dict[str,
         raise Conflict("Two-step sign-in is already on", code="mfa_enabled")
     if not user.totp_secret:
         raise Conflict("Start the enrolment first", code="mfa_not_started")
-    step = _totp_step(user.totp_secret, code, None)
+    step = _totp_step(deps.secrets.open(user.totp_secret), code, None)
     if step is None:
         raise ValidationFailed(FieldError("code", "The code is not correct", "otp_invalid"))
     user.totp_enabled = True
@@ -509,7 +512,7 @@ def confirm_totp(session: Session, principal: Principal, code: str) -> dict[str,
     return {"recovery_codes": codes}
 
 
-def disable_totp(session: Session, principal: Principal, code: str) -> None:
+def disable_totp(session: Session, deps: AuthDeps, principal: Principal, code: str) -> None:
     user = session.get(User, principal.user_id)
     if user is None:
         raise Unauthenticated()
@@ -517,7 +520,7 @@ def disable_totp(session: Session, principal: Principal, code: str) -> None:
         raise Conflict("Two-step sign-in is not on", code="mfa_not_enabled")
     if mfa_required_for(user):
         raise Conflict("Your organization requires two-step sign-in", code="mfa_mandatory")
-    if _totp_step(user.totp_secret, code, user.totp_last_step) is None:
+    if _totp_step(deps.secrets.open(user.totp_secret), code, user.totp_last_step) is None:
         raise ValidationFailed(FieldError("code", "The code is not correct", "otp_invalid"))
     user.totp_enabled = False
     user.totp_secret = None

@@ -78,3 +78,15 @@ def test_mandatory_mfa_flags_the_session_until_enrolled(client: FlaskClient, mak
         headers={"Authorization": f"Bearer {body['principal_token']}"},
     )
     assert disable.status_code == 409
+
+
+def test_the_totp_seed_is_sealed_at_rest(
+    client: FlaskClient, make: Factory, sessions: sessionmaker[Session]
+) -> None:
+    member = make.tenant()
+    secret, _ = enrol(client, auth_header(member.principal))
+    with sessions() as session:
+        stored = session.scalar(sa.select(User.totp_secret).where(User.id == member.user_id))
+    assert stored is not None
+    assert secret not in stored
+    assert stored.startswith("fernet:")

@@ -133,7 +133,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=32), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
-        sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_secret", sa.String(length=255), nullable=True),
         sa.Column("totp_enabled", sa.Boolean(), nullable=False),
         sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.Column("created_at", common.db.UTCDateTime(timezone=True), nullable=False),
