@@ -31,8 +31,10 @@ def backend_url(request: pytest.FixtureRequest) -> str | None:
 def test_migrations_match_the_models(service: str, backend_url: str | None, tmp_path: Path) -> None:
     package = importlib.import_module(f"services.{service}")
     models = importlib.import_module(f"services.{service}.models")
-    with migrated_database(tmp_path, package.MIGRATIONS, f"drift_{service}", backend_url) as engine:
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = compare_metadata(context, models.Base.metadata)
+    with (
+        migrated_database(tmp_path, package.MIGRATIONS, f"drift_{service}", backend_url) as engine,
+        engine.connect() as connection,
+    ):
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, models.Base.metadata)
     assert differences == [], differences
