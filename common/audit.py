@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -167,3 +167,40 @@ def remove_append_only(op: Any, table: str = "audit_log") -> None:
     """For a migration's ``downgrade()``, after the table is dropped."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
+
+
+class Auditor(Protocol):
+    def __call__(
+        self,
+        session: Session,
+        principal: Principal | None,
+        action: str,
+        resource_type: str,
+        resource_id: Any,
+        **kwargs: Any,
+    ) -> None: ...
+
+
+def auditor(model: type[AuditMixin]) -> Auditor:
+    """``record_audit`` bound to a service's own audit table, for its operations:
+    ``audit = auditor(AuditEntry)`` then ``audit(session, principal, action, type, id)``."""
+
+    def audit(
+        session: Session,
+        principal: Principal | None,
+        action: str,
+        resource_type: str,
+        resource_id: Any,
+        **kwargs: Any,
+    ) -> None:
+        record_audit(
+            session,
+            model,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            principal=principal,
+            **kwargs,
+        )
+
+    return audit

@@ -8,29 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from common.audit import record_audit
+from common.audit import auditor
 from common.errors import NotFound
 from common.principal import Principal
 from services.auth.models import AuditEntry, Consortium, Organization, User
 
-
-def audit(
-    session: Session,
-    principal: Principal | None,
-    action: str,
-    resource_type: str,
-    resource_id: Any,
-    **kwargs: Any,
-) -> None:
-    record_audit(
-        session,
-        AuditEntry,
-        action=action,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        principal=principal,
-        **kwargs,
-    )
+audit = auditor(AuditEntry)
+"""Writes an entry to this service's audit log in the caller's transaction."""
 
 
 def get_org(session: Session, org_id: uuid.UUID) -> Organization:

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from common.audit import record_audit
+from common.audit import auditor
 from common.clock import JST, utcnow
 from common.errors import Forbidden, NotFound
 from common.permissions import Perm
@@ -29,24 +29,8 @@ from services.cases.models import (
     StageChange,
 )
 
-
-def audit(
-    session: Session,
-    principal: Principal | None,
-    action: str,
-    resource_type: str,
-    resource_id: Any,
-    **kwargs: Any,
-) -> None:
-    record_audit(
-        session,
-        AuditEntry,
-        action=action,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        principal=principal,
-        **kwargs,
-    )
+audit = auditor(AuditEntry)
+"""Writes an entry to this service's audit log in the caller's transaction."""
 
 
 def tenant_of(principal: Principal) -> uuid.UUID:

@@ -4,32 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from common.audit import record_audit
-from common.principal import Principal
+from common.audit import auditor
 from services.reports.domain.access import Scope
 from services.reports.domain.suppression import suppress_kpi_report
 from services.reports.models import AuditEntry
 
-
-def audit(
-    session: Session,
-    principal: Principal,
-    action: str,
-    resource_type: str,
-    resource_id: Any,
-    **kwargs: Any,
-) -> None:
-    record_audit(
-        session,
-        AuditEntry,
-        action=action,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        principal=principal,
-        **kwargs,
-    )
+audit = auditor(AuditEntry)
+"""Writes an entry to this service's audit log in the caller's transaction."""
 
 
 def shown(report: dict[str, Any], scope: Scope, threshold: int) -> dict[str, Any]:
