@@ -6,6 +6,7 @@ tenant scoping); the refusal itself is written to the caller's org's audit log."
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
@@ -14,6 +15,7 @@ from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.problems import domain_error_response
 from common.http.service import current_principal, db
+from services.cases.domain.versions import CaseChanged, Expected, etag
 from services.cases.models import AuditEntry
 from services.cases.operations import cases, consents, imports, notes, records
 from services.cases.operations.common import audit
@@ -60,6 +62,28 @@ def _refused(error: DomainError) -> Response:
     return domain_error_response(error)
 
 
+@bp.errorhandler(CaseChanged)
+def _changed(error: CaseChanged) -> Response:
+    response = domain_error_response(error)
+    response.headers["ETag"] = etag(error.current)
+    return response
+
+
+def _expected() -> Expected | None:
+    """The versions an If-Match names; None without one (an API.md client)."""
+    if "If-Match" not in request.headers:
+        return None
+    tags = request.if_match
+    return Expected.from_tags(tags.as_set(), star=tags.star_tag)
+
+
+def _case(detail: dict[str, Any], status: int = 200) -> tuple[Response, int]:
+    """A case answer with its version as the ETag."""
+    response = jsonify(detail)
+    response.headers["ETag"] = etag(detail["version"])
+    return response, status
+
+
 # --- cases -----------------------------------------------------------------------------
 
 
@@ -71,7 +95,7 @@ def _refused(error: DomainError) -> Response:
     tags=TAGS,
 )
 def open_case(body: CaseCreate) -> tuple[Response, int]:
-    return jsonify(cases.open_case(db(), current_principal(), body)), 201
+    return _case(cases.open_case(db(), current_principal(), body), 201)
 
 
 @bp.get("/cases")
@@ -86,14 +110,19 @@ def list_cases(query: CaseListQuery) -> Response:
 
 @bp.get("/cases/<uuid:case_id>")
 @endpoint("One case with its contacts, activities, outcomes and consents", tags=TAGS)
-def get_case(case_id: uuid.UUID) -> Response:
-    return jsonify(cases.get_case(db(), current_principal(), case_id))
+def get_case(case_id: uuid.UUID) -> tuple[Response, int]:
+    return _case(cases.get_case(db(), current_principal(), case_id))
 
 
 @bp.patch("/cases/<uuid:case_id>")
-@endpoint("Edit the person, set the stage, assign staff", body=CasePatch, tags=TAGS)
-def update_case(case_id: uuid.UUID, body: CasePatch) -> Response:
-    return jsonify(cases.update_case(db(), current_principal(), case_id, body))
+@endpoint(
+    "Edit the person, set the stage, assign staff. Only the fields sent change; with "
+    "If-Match (the case's ETag) the edit is refused with 412 when the case changed meanwhile",
+    body=CasePatch,
+    tags=TAGS,
+)
+def update_case(case_id: uuid.UUID, body: CasePatch) -> tuple[Response, int]:
+    return _case(cases.update_case(db(), current_principal(), case_id, body, _expected()))
 
 
 @bp.get("/cases/<uuid:case_id>/timeline")
@@ -104,14 +133,14 @@ def case_timeline(case_id: uuid.UUID) -> Response:
 
 @bp.post("/cases/<uuid:case_id>/close")
 @endpoint("Close a case, with its reason", body=CloseBody, tags=TAGS)
-def close_case(case_id: uuid.UUID, body: CloseBody) -> Response:
-    return jsonify(cases.close_case(db(), current_principal(), case_id, body))
+def close_case(case_id: uuid.UUID, body: CloseBody) -> tuple[Response, int]:
+    return _case(cases.close_case(db(), current_principal(), case_id, body, _expected()))
 
 
 @bp.post("/cases/<uuid:case_id>/reopen")
 @endpoint("Reopen a closed case, with its reason", body=ReopenBody, tags=TAGS)
-def reopen_case(case_id: uuid.UUID, body: ReopenBody) -> Response:
-    return jsonify(cases.reopen_case(db(), current_principal(), case_id, body))
+def reopen_case(case_id: uuid.UUID, body: ReopenBody) -> tuple[Response, int]:
+    return _case(cases.reopen_case(db(), current_principal(), case_id, body, _expected()))
 
 
 @bp.get("/cases/assignees")

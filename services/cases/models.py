@@ -84,6 +84,9 @@ class Case(Base):
     close_reason_code: Mapped[str | None] = mapped_column(sa.String(20))
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     """The newest record's time: the case list shows recent work first."""
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Counts changes to what an edit can change (person, stage, staff in charge, closed):
+    the case's ETag. Bumped under the row lock by every operation that makes one."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

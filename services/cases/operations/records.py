@@ -46,6 +46,7 @@ def _advance(
         return
     now = utcnow()
     case.stage = target.value
+    case.version += 1
     record_stage_change(
         session, case, principal, from_stage=current.value, kind="advance", reason=kind, at=now
     )
