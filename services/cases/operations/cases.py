@@ -212,11 +212,13 @@ def list_cases(session: Session, principal: Principal, query: CaseListQuery) -> 
 
 def _records(session: Session, model: Any, case: Case) -> list[Any]:
     order = {StageChange: "changed_at", Consent: "obtained_at"}.get(model, "occurred_at")
+    # Ties (a stage reached by a record dated before the case opened is dated at the
+    # opening) go in the order they were entered.
     return list(
         session.scalars(
             sa.select(model)
             .where(model.case_id == case.id, model.org_id == case.org_id)
-            .order_by(getattr(model, order), model.id)
+            .order_by(getattr(model, order), model.created_at, model.id)
         )
     )
 
@@ -259,16 +261,17 @@ def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> dict
 def timeline(session: Session, principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
     """Contacts, activities, outcomes and stage changes, newest first."""
     case = load_case(session, principal, case_id)
-    items: list[dict[str, Any]] = []
+    rows: list[tuple[datetime, datetime, str, dict[str, Any]]] = []
     for row in _records(session, Contact, case):
-        items.append({"kind": "contact", "at": row.occurred_at, "item": contact_as_dict(row)})
+        rows.append((row.occurred_at, row.created_at, "contact", contact_as_dict(row)))
     for act in _records(session, Activity, case):
-        items.append({"kind": "activity", "at": act.occurred_at, "item": activity_as_dict(act)})
+        rows.append((act.occurred_at, act.created_at, "activity", activity_as_dict(act)))
     for out in _records(session, Outcome, case):
-        items.append({"kind": "outcome", "at": out.occurred_at, "item": outcome_as_dict(out)})
+        rows.append((out.occurred_at, out.created_at, "outcome", outcome_as_dict(out)))
     for chg in _records(session, StageChange, case):
-        items.append({"kind": "stage", "at": chg.changed_at, "item": stage_change_as_dict(chg)})
-    items.sort(key=lambda i: (i["at"], i["item"]["id"]), reverse=True)
+        rows.append((chg.changed_at, chg.created_at, "stage", stage_change_as_dict(chg)))
+    rows.sort(key=lambda r: (r[0], r[1], r[3]["id"]), reverse=True)
+    items = [{"kind": kind, "at": at, "item": item} for at, _, kind, item in rows]
     audit(session, principal, "case.timeline", "case", case.id)
     session.commit()
     return {
@@ -299,9 +302,7 @@ def update_case(
     if body.person is not None:
         person_changes = body.person.model_dump(exclude_unset=True)
         if "display_name" in person_changes and person_changes["display_name"] is None:
-            raise ValidationFailed(
-                FieldError("person.display_name", "May not be empty", "missing")
-            )
+            raise ValidationFailed(FieldError("person.display_name", "May not be empty", "missing"))
         person = case.person
         for name, value in person_changes.items():
             setattr(person, name, value.value if hasattr(value, "value") else value)

@@ -261,6 +261,7 @@ def stage_change_as_dict(row: StageChange) -> dict[str, Any]:
         "kind": row.kind,
         "reason": row.reason,
         "changed_at": iso(row.changed_at),
+        "recorded_at": iso(row.created_at),
         "recorded_by": sid(row.recorded_by),
     }
 

@@ -98,7 +98,10 @@ def test_an_edit_without_if_match_still_works_and_changes_only_what_it_sends(
 ) -> None:
     first, second = api.as_(member.staff), api.as_(member.admin)
     case = first.open_case(municipality="鹿児島市", kana="ヤマダ タロウ")
-    assert first.patch(f"/cases/{case['id']}", json={"person": {"municipality": "霧島市"}}).status_code == 200
+    assert (
+        first.patch(f"/cases/{case['id']}", json={"person": {"municipality": "霧島市"}}).status_code
+        == 200
+    )
     response = second.patch(f"/cases/{case['id']}", json={"person": {"kana": "ヤマダ"}})
     assert response.status_code == 200
     assert response.json["person"]["municipality"] == "霧島市"
@@ -110,9 +113,15 @@ def test_if_match_star_and_a_list_with_the_current_version_pass(api: Api, member
     staff = api.as_(member.staff)
     case = staff.open_case()
     path = f"/cases/{case['id']}"
-    assert staff.patch(path, json={"stage": "preparation"}, headers={"If-Match": "*"}).status_code == 200
+    assert (
+        staff.patch(path, json={"stage": "preparation"}, headers={"If-Match": "*"}).status_code
+        == 200
+    )
     both = f"{etag_of(1)}, {etag_of(2)}"
-    assert staff.patch(path, json={"stage": "experience"}, headers={"If-Match": both}).status_code == 200
+    assert (
+        staff.patch(path, json={"stage": "experience"}, headers={"If-Match": both}).status_code
+        == 200
+    )
     assert (
         staff.patch(path, json={"stage": "intake"}, headers={"If-Match": 'W/"3"'}).status_code
         == 412
@@ -205,8 +214,10 @@ def test_concurrent_name_and_kana_edits_both_survive_with_a_matching_search_key(
     def edit(name: str, person: dict[str, str], principal: Any) -> None:
         if name == "kana":
             renamer_inside.wait(5)
-        response = Api(app.test_client()).as_(principal).patch(
-            f"/cases/{case['id']}", json={"person": person}
+        response = (
+            Api(app.test_client())
+            .as_(principal)
+            .patch(f"/cases/{case['id']}", json={"person": person})
         )
         answers[name] = response.status_code
 
@@ -214,9 +225,7 @@ def test_concurrent_name_and_kana_edits_both_survive_with_a_matching_search_key(
         threading.Thread(
             target=edit, name="rename", args=("rename", {"display_name": "佐藤 花子"}, member.staff)
         ),
-        threading.Thread(
-            target=edit, name="kana", args=("kana", {"kana": "ヤマダ"}, member.admin)
-        ),
+        threading.Thread(target=edit, name="kana", args=("kana", {"kana": "ヤマダ"}, member.admin)),
     ]
     for thread in threads:
         thread.start()
