@@ -122,8 +122,8 @@ def derived_checkpoint(
     if working_since is not None:
         start, then = working_since.astimezone(JST), occurred_at.astimezone(JST)
         months = (then.year - start.year) * 12 + (then.month - start.month)
-        months += (then.day - start.day) / 30.4
-        return min(RETENTION_CHECKPOINTS, key=lambda c: (abs(c - months), c))
+        elapsed = months + (then.day - start.day) / 30.4
+        return min(RETENTION_CHECKPOINTS, key=lambda c: (abs(c - elapsed), c))
     done = set(recorded)
     return next((c for c in RETENTION_CHECKPOINTS if c not in done), RETENTION_CHECKPOINTS[-1])
 

@@ -6,6 +6,7 @@ that names none edits as before, field by field."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from common.errors import DomainError
@@ -33,7 +34,7 @@ class Expected:
     versions: frozenset[int] = frozenset()
 
     @classmethod
-    def from_tags(cls, tags: set[str | None], *, star: bool) -> Expected:
+    def from_tags(cls, tags: Iterable[str | None], *, star: bool) -> Expected:
         """From the strong entity tags of an If-Match; a tag that is not a version of ours
         can never match (so the edit is refused, as RFC 9110 asks)."""
         return cls(any=star, versions=frozenset(int(t) for t in tags if t and t.isdigit()))

@@ -271,12 +271,13 @@ def timeline(session: Session, principal: Principal, case_id: uuid.UUID) -> dict
     for chg in _records(session, StageChange, case):
         rows.append((chg.changed_at, chg.created_at, "stage", stage_change_as_dict(chg)))
     rows.sort(key=lambda r: (r[0], r[1], r[3]["id"]), reverse=True)
-    items = [{"kind": kind, "at": at, "item": item} for at, _, kind, item in rows]
     audit(session, principal, "case.timeline", "case", case.id)
     session.commit()
     return {
         "case_id": str(case.id),
-        "items": [i | {"at": i["at"].isoformat()} for i in items],
+        "items": [
+            {"kind": kind, "at": at.isoformat(), "item": item} for at, _, kind, item in rows
+        ],
         "next_cursor": None,
     }
 
