@@ -275,9 +275,7 @@ def timeline(session: Session, principal: Principal, case_id: uuid.UUID) -> dict
     session.commit()
     return {
         "case_id": str(case.id),
-        "items": [
-            {"kind": kind, "at": at.isoformat(), "item": item} for at, _, kind, item in rows
-        ],
+        "items": [{"kind": kind, "at": at.isoformat(), "item": item} for at, _, kind, item in rows],
         "next_cursor": None,
     }
 
