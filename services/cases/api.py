@@ -15,6 +15,7 @@ from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.problems import domain_error_response
 from common.http.service import current_principal, db
+from services.cases.domain.spreadsheets import MAX_UPLOAD_BYTES
 from services.cases.domain.versions import CaseChanged, Expected, etag
 from services.cases.models import AuditEntry
 from services.cases.operations import cases, consents, imports, notes, records
@@ -238,10 +239,15 @@ def add_note(case_id: uuid.UUID, body: NoteCreate) -> tuple[Response, int]:
 
 
 def _uploaded() -> tuple[str | None, bytes]:
-    """The file of a multipart form (field ``file``), or the raw body."""
+    """The file of a multipart form (field ``file``), or the raw body — refused with 413
+    before it is read when it is larger than an import may be."""
+    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024  # room for the form's parts
     if request.files:
         storage = request.files.get("file") or next(iter(request.files.values()))
-        return storage.filename, storage.read()
+        try:
+            return storage.filename, storage.read()
+        finally:
+            storage.close()  # a large part is spooled to a temporary file
     if request.mimetype.startswith("multipart/"):
         raise ValidationFailed(FieldError("file", "Attach the file as the field 'file'", "missing"))
     return None, request.get_data(cache=False)
@@ -249,15 +255,18 @@ def _uploaded() -> tuple[str | None, bytes]:
 
 @bp.post("/imports")
 @endpoint(
-    "Upload a CSV or XLSX of cases and consultations: returns the preview",
+    "Upload a CSV or XLSX of cases and consultations: the worker checks every row (poll the "
+    "job for its progress and preview)",
     query=ImportUploadQuery,
-    status=201,
+    status=202,
     tags=TAGS,
 )
 def upload_import(query: ImportUploadQuery) -> tuple[Response, int]:
     filename, content = _uploaded()
     result = imports.upload(db(), current_principal(), filename or query.filename, content)
-    return jsonify(result), 201
+    response = jsonify(result)
+    response.headers["Location"] = f"/imports/{result['id']}"
+    return response, 202
 
 
 @bp.get("/imports")
