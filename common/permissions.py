@@ -81,6 +81,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.VIEWER: frozenset({Perm.CASE_READ, Perm.REFERRAL_READ, Perm.REPORT_ORG_READ}),
 }
 
+REFERRAL_RECEIVER = "referral_receiver"
+"""A grant, not a role: a volunteer whom their org admin named to answer referrals (a family
+association staffed by volunteers receives people too). It travels among the principal's
+roles and adds only what answering takes."""
+
+GRANT_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    REFERRAL_RECEIVER: frozenset({Perm.REFERRAL_READ, Perm.REFERRAL_RESPOND}),
+}
+
 PREFECTURAL_CENTER = "prefectural_center"
 
 # The prefectural center's case workers also see consortium-wide aggregates and
@@ -94,6 +103,7 @@ def permissions_for(roles: frozenset[str] | set[str], org_kind: str | None) -> f
         try:
             role = Role(name)
         except ValueError:
+            granted |= GRANT_PERMISSIONS.get(name, frozenset())
             continue
         granted |= ROLE_PERMISSIONS[role]
         if org_kind == PREFECTURAL_CENTER and role in {Role.ORG_ADMIN, Role.STAFF}:
