@@ -39,6 +39,7 @@ class Perm(StrEnum):
     CONSORTIUM_ORGS_MANAGE = "consortium.orgs.manage"
     CONSORTIUM_POLICY_MANAGE = "consortium.policy.manage"
     DECLINE_CONFIRM = "referral.decline_confirm"  # the center's two-person rule
+    REFERRAL_OVERSEE = "referral.oversee"  # the consortium's flow: metadata and counts only
     PLATFORM_MANAGE = "platform.manage"
 
 
@@ -64,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CONSORTIUM_POLICY_MANAGE,
             Perm.REPORT_CONSORTIUM_READ,
             Perm.ORG_USERS_MANAGE,
+            Perm.REFERRAL_OVERSEE,
         }
     ),
     Role.ORG_ADMIN: _CASEWORK
@@ -94,7 +96,9 @@ PREFECTURAL_CENTER = "prefectural_center"
 
 # The prefectural center's case workers also see consortium-wide aggregates and
 # confirm declines when the consortium asks for the two-person rule.
-_CENTER_EXTRA = frozenset({Perm.REPORT_CONSORTIUM_READ, Perm.DECLINE_CONFIRM})
+_CENTER_EXTRA = frozenset(
+    {Perm.REPORT_CONSORTIUM_READ, Perm.DECLINE_CONFIRM, Perm.REFERRAL_OVERSEE}
+)
 
 
 def permissions_for(roles: frozenset[str] | set[str], org_kind: str | None) -> frozenset[Perm]:
