@@ -148,10 +148,10 @@ def summary(session: Session, principal: Principal, now: datetime) -> dict[str, 
     consortium_id = _oversees(principal)
     mine = Referral.consortium_id == consortium_id
     by_status = {s.value: 0 for s in Status}
-    for status, count in session.execute(
+    for status, n in session.execute(
         sa.select(Referral.status, sa.func.count()).where(mine).group_by(Referral.status)
     ):
-        by_status[status] = int(count)
+        by_status[status] = int(n)
 
     def count(*where: Any) -> int:
         return int(session.scalar(sa.select(sa.func.count()).where(mine, *where)) or 0)
