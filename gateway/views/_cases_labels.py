@@ -99,6 +99,8 @@ LADDER = [
     ("person_consented", _l("Person consents to sharing")),
 ]
 IMPORT_STATUS = {
+    "uploaded": _l("Waiting to be checked"),
+    "checking": _l("Checking the file"),
     "previewed": _l("Ready to import"),
     "invalid": _l("Has errors"),
     "queued": _l("Waiting"),
@@ -148,6 +150,10 @@ IMPORT_ERRORS = {
     "repeat": _l("This column appears twice."),
     "too_many": _l("Too many rows (at most 5,000 per file)."),
     "empty": _l("The file has no rows."),
+    "format": _l("The file cannot be read as CSV or Excel."),
+    "encoding": _l("The file is neither UTF-8 nor Shift_JIS text."),
+    "too_large": _l("The file is too large (at most 10 MB)."),
+    "unsafe": _l("The workbook contains parts Excel does not write. Save it again from Excel."),
 }
 
 CASE_PROBLEMS = {
@@ -158,6 +164,7 @@ CASE_PROBLEMS = {
     "import_invalid": _l("The file has errors: correct them and upload it again."),
 }
 FIELD_PROBLEMS = {
+    **IMPORT_ERRORS,
     "in_future": _l("The date is in the future."),
     "not_family": _l("Only a family member's consultation has a relationship."),
     "use_close": _l("Close a case with its reason instead."),

@@ -263,43 +263,60 @@ def outcome(case_id: uuid.UUID) -> Response:
     return _post_and_return(f"/cases/{case_id}/outcomes", body, case_id, _l("Recorded."))
 
 
+PERSON_FIELDS = ("display_name", "kana", "birth_year", "gender", "municipality")
+PERSON_FIELDS += ("phone", "email", "address")
+
+
+def _changes(case: dict[str, Any]) -> dict[str, Any]:
+    """Only what the user changed on the form, compared with the case as it is now; the
+    version sent with it (If-Match) makes sure "now" is what the user saw."""
+    body: dict[str, Any] = {}
+    if request.form.get("section") == "person":
+        submitted = _int_fields(
+            {f: request.form.get(f, "").strip() or None for f in PERSON_FIELDS}, "birth_year"
+        )
+        submitted["gender"] = submitted["gender"] or "unknown"
+        submitted["anonymous"] = request.form.get("anonymous") == "on"
+        person = {k: v for k, v in submitted.items() if v != case["person"].get(k)}
+        if person:
+            body["person"] = person
+        return body
+    stage = request.form.get("stage")
+    if stage and stage != case["stage"]:
+        body["stage"] = stage
+        if request.form.get("stage_reason", "").strip():
+            body["stage_reason"] = request.form["stage_reason"].strip()
+    if "assigned_to" in request.form and (request.form["assigned_to"] or None) != case.get(
+        "assigned_to"
+    ):
+        body["assigned_to"] = request.form["assigned_to"] or None
+    return body
+
+
 @bp.post("/<uuid:case_id>/update")
 @login_required
 def update(case_id: uuid.UUID) -> Response:
-    body: dict[str, Any] = {}
-    if request.form.get("section") == "person":
-        person = _int_fields(
-            {
-                f: request.form.get(f, "").strip() or None
-                for f in (
-                    "display_name",
-                    "kana",
-                    "birth_year",
-                    "gender",
-                    "municipality",
-                    "phone",
-                    "email",
-                    "address",
-                )
-            },
-            "birth_year",
-        )
-        person["anonymous"] = request.form.get("anonymous") == "on"
-        body["person"] = person
-    else:
-        if request.form.get("stage"):
-            body["stage"] = request.form["stage"]
-        if request.form.get("stage_reason", "").strip():
-            body["stage_reason"] = request.form["stage_reason"].strip()
-        if "assigned_to" in request.form:
-            body["assigned_to"] = request.form["assigned_to"] or None
+    version = request.form.get("version", "").strip()
+    body = _changes(api.get(f"/cases/{case_id}"))
+    if not body:
+        flash(_l("Nothing was changed."), "success")
+        return _redirect_case(case_id)
     try:
-        api.patch(f"/cases/{case_id}", body)
+        api.patch(f"/cases/{case_id}", body, if_match=version if version.isdigit() else None)
         flash(_l("Saved."), "success")
     except ApiError as error:
-        if error.status not in (409, 422):
+        if error.status == 412:
+            flash(
+                _l(
+                    "Someone else changed this case while you were editing it. Check what it "
+                    "says now and make your change again."
+                ),
+                "error",
+            )
+        elif error.status not in (409, 422):
             raise
-        _flash_problem(error)
+        else:
+            _flash_problem(error)
     return _redirect_case(case_id)
 
 
@@ -410,6 +427,9 @@ def imports() -> Any:
                 content_type="application/octet-stream",
             )
         except ApiError as error:
+            if error.status == 413:
+                flash(IMPORT_ERRORS["too_large"], "error")
+                return redirect(url_for("cases.imports"))
             if error.status != 422:
                 raise
             _flash_problem(error)

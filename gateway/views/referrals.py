@@ -33,7 +33,7 @@ NAV = [
     NavItem(_l("Referrals"), "referrals.index", permission=Perm.REFERRAL_READ, order=20),
     NavItem(_l("Notices"), "referrals.notifications", permission=Perm.REFERRAL_READ, order=21),
     NavItem(
-        _l("Referral oversight"), "referrals.oversight", permission=Perm.DECLINE_CONFIRM, order=22
+        _l("Referral oversight"), "referrals.oversight", permission=Perm.REFERRAL_OVERSEE, order=22
     ),
     NavItem(
         _l("Provision ledger"),
@@ -358,7 +358,10 @@ def oversight() -> str:
     if chosen in ("decline_requested", "unanswered", "expired"):
         params["filter"] = chosen
     page = api.get("/referrals/oversight", **params)
-    return render_template("referrals/oversight.html", page=page, chosen=chosen, labels=LABELS)
+    summary = api.get("/referrals/oversight/summary")
+    return render_template(
+        "referrals/oversight.html", page=page, summary=summary, chosen=chosen, labels=LABELS
+    )
 
 
 # --- the provision ledger --------------------------------------------------------------
