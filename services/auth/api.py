@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.service import current_principal, db
 from common.schemas import PageQuery
+from common.service import dependencies
 from services.auth.models import AuditEntry
 from services.auth.operations import AuthDeps, identity, tenants, users
 from services.auth.operations.common import user_as_dict
@@ -41,8 +42,7 @@ bp = Blueprint("auth", __name__)
 
 
 def deps() -> AuthDeps:
-    result: AuthDeps = current_app.extensions["auth_deps"]
-    return result
+    return dependencies(AuthDeps)
 
 
 def _resolved_json(resolved: identity.Resolved) -> dict[str, Any]:
