@@ -21,7 +21,7 @@ from gateway.vocabulary import (
 
 STATUS = {
     "sent": _l("Sent"),
-    "viewed": _l("Opened by the receiver"),
+    "viewed": _l("Viewed"),
     "decline_requested": _l("Decline awaiting the center"),
     "accepted": _l("Accepted"),
     "completed": _l("Completed"),
