@@ -39,6 +39,7 @@ class Perm(StrEnum):
     CONSORTIUM_ORGS_MANAGE = "consortium.orgs.manage"
     CONSORTIUM_POLICY_MANAGE = "consortium.policy.manage"
     DECLINE_CONFIRM = "referral.decline_confirm"  # the center's two-person rule
+    REFERRAL_OVERSEE = "referral.oversee"  # the consortium's flow: metadata and counts only
     PLATFORM_MANAGE = "platform.manage"
 
 
@@ -64,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CONSORTIUM_POLICY_MANAGE,
             Perm.REPORT_CONSORTIUM_READ,
             Perm.ORG_USERS_MANAGE,
+            Perm.REFERRAL_OVERSEE,
         }
     ),
     Role.ORG_ADMIN: _CASEWORK
@@ -81,11 +83,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.VIEWER: frozenset({Perm.CASE_READ, Perm.REFERRAL_READ, Perm.REPORT_ORG_READ}),
 }
 
+REFERRAL_RECEIVER = "referral_receiver"
+"""A grant, not a role: a volunteer whom their org admin named to answer referrals (a family
+association staffed by volunteers receives people too). It travels among the principal's
+roles and adds only what answering takes."""
+
+GRANT_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    REFERRAL_RECEIVER: frozenset({Perm.REFERRAL_READ, Perm.REFERRAL_RESPOND}),
+}
+
 PREFECTURAL_CENTER = "prefectural_center"
 
 # The prefectural center's case workers also see consortium-wide aggregates and
 # confirm declines when the consortium asks for the two-person rule.
-_CENTER_EXTRA = frozenset({Perm.REPORT_CONSORTIUM_READ, Perm.DECLINE_CONFIRM})
+_CENTER_EXTRA = frozenset(
+    {Perm.REPORT_CONSORTIUM_READ, Perm.DECLINE_CONFIRM, Perm.REFERRAL_OVERSEE}
+)
 
 
 def permissions_for(roles: frozenset[str] | set[str], org_kind: str | None) -> frozenset[Perm]:
@@ -94,6 +107,7 @@ def permissions_for(roles: frozenset[str] | set[str], org_kind: str | None) -> f
         try:
             role = Role(name)
         except ValueError:
+            granted |= GRANT_PERMISSIONS.get(name, frozenset())
             continue
         granted |= ROLE_PERMISSIONS[role]
         if org_kind == PREFECTURAL_CENTER and role in {Role.ORG_ADMIN, Role.STAFF}:

@@ -37,6 +37,7 @@ FORWARD_REQUEST_HEADERS = (
     ("HTTP_ACCEPT", "Accept"),
     ("HTTP_ACCEPT_LANGUAGE", "Accept-Language"),
     ("HTTP_IF_NONE_MATCH", "If-None-Match"),
+    ("HTTP_IF_MATCH", "If-Match"),
 )
 DROP_RESPONSE_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "server", "date", "content-length"}

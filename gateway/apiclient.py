@@ -64,18 +64,23 @@ def call_raw(
     params: dict[str, Any] | None = None,
     body: bytes | None = None,
     content_type: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> UpstreamResponse:
     """One call as the signed-in user. Raises ApiError for answers ≥ 400."""
     token = current_user.identity.principal_token if current_user.is_authenticated else None
     client = _client(path)
     try:
         if body is not None:
-            headers = {"Content-Type": content_type or "application/octet-stream"}
+            raw_headers = {"Content-Type": content_type or "application/octet-stream"}
             if token:
-                headers["Authorization"] = f"Bearer {token}"
-            response = client.request(method, path, body=body, headers=headers)
+                raw_headers["Authorization"] = f"Bearer {token}"
+            response = client.request(
+                method, path, body=body, headers=raw_headers | (headers or {})
+            )
         else:
-            response = client.call(method, path, token=token, json_body=json_body, params=params)
+            response = client.call(
+                method, path, token=token, json_body=json_body, params=params, headers=headers
+            )
     except UpstreamTimeout:
         raise ApiError(504, "Gateway timeout", code="upstream_timeout") from None
     except UpstreamUnavailable:
@@ -101,8 +106,10 @@ def post(path: str, json_body: Any = None) -> Any:
     return call("POST", path, json_body=json_body if json_body is not None else {})
 
 
-def patch(path: str, json_body: Any) -> Any:
-    return call("PATCH", path, json_body=json_body)
+def patch(path: str, json_body: Any, *, if_match: str | None = None) -> Any:
+    """``if_match``: the version the user's form started from (412 if it moved on)."""
+    headers = {"If-Match": f'"{if_match}"'} if if_match else None
+    return call_raw("PATCH", path, json_body=json_body, headers=headers).json()
 
 
 def put(path: str, json_body: Any) -> Any:

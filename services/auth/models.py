@@ -64,6 +64,8 @@ class User(Base):
     """Stored lower-cased; sign-in is case-insensitive."""
     name: Mapped[str] = mapped_column(sa.String(100))
     role: Mapped[str] = mapped_column(sa.String(32))
+    receives_referrals: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """A volunteer named by the org admin to answer referrals (family associations)."""
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(200))
     """None until the invitation is accepted."""

@@ -128,6 +128,8 @@ class UserUpdate(Body):
     role: InvitableRole | None = None
     active: bool | None = None
     name: Name | None = None
+    receives_referrals: bool | None = None
+    """A volunteer may answer referrals (set by an admin of the user's own org)."""
 
 
 class TotpCode(Body):

@@ -6,13 +6,17 @@ tenant scoping); the service skeleton writes the refusal to the caller's org's a
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
 from common.errors import FieldError, ValidationFailed
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
+from common.http.problems import domain_error_response
 from common.http.service import current_principal, db
+from services.cases.domain.spreadsheets import MAX_UPLOAD_BYTES
+from services.cases.domain.versions import CaseChanged, Expected, etag
 from services.cases.models import AuditEntry
 from services.cases.operations import cases, consents, imports, notes, records
 from services.cases.schemas import (
@@ -36,6 +40,28 @@ bp = Blueprint("cases", __name__)
 TAGS = ("cases",)
 
 
+@bp.errorhandler(CaseChanged)
+def _changed(error: CaseChanged) -> Response:
+    response = domain_error_response(error)
+    response.headers["ETag"] = etag(error.current)
+    return response
+
+
+def _expected() -> Expected | None:
+    """The versions an If-Match names; None without one (an API.md client)."""
+    if "If-Match" not in request.headers:
+        return None
+    tags = request.if_match
+    return Expected.from_tags(tags.as_set(), star=tags.star_tag)
+
+
+def _case(detail: dict[str, Any], status: int = 200) -> tuple[Response, int]:
+    """A case answer with its version as the ETag."""
+    response = jsonify(detail)
+    response.headers["ETag"] = etag(detail["version"])
+    return response, status
+
+
 # --- cases -----------------------------------------------------------------------------
 
 
@@ -47,7 +73,7 @@ TAGS = ("cases",)
     tags=TAGS,
 )
 def open_case(body: CaseCreate) -> tuple[Response, int]:
-    return jsonify(cases.open_case(db(), current_principal(), body)), 201
+    return _case(cases.open_case(db(), current_principal(), body), 201)
 
 
 @bp.get("/cases")
@@ -62,14 +88,19 @@ def list_cases(query: CaseListQuery) -> Response:
 
 @bp.get("/cases/<uuid:case_id>")
 @endpoint("One case with its contacts, activities, outcomes and consents", tags=TAGS)
-def get_case(case_id: uuid.UUID) -> Response:
-    return jsonify(cases.get_case(db(), current_principal(), case_id))
+def get_case(case_id: uuid.UUID) -> tuple[Response, int]:
+    return _case(cases.get_case(db(), current_principal(), case_id))
 
 
 @bp.patch("/cases/<uuid:case_id>")
-@endpoint("Edit the person, set the stage, assign staff", body=CasePatch, tags=TAGS)
-def update_case(case_id: uuid.UUID, body: CasePatch) -> Response:
-    return jsonify(cases.update_case(db(), current_principal(), case_id, body))
+@endpoint(
+    "Edit the person, set the stage, assign staff. Only the fields sent change; with "
+    "If-Match (the case's ETag) the edit is refused with 412 when the case changed meanwhile",
+    body=CasePatch,
+    tags=TAGS,
+)
+def update_case(case_id: uuid.UUID, body: CasePatch) -> tuple[Response, int]:
+    return _case(cases.update_case(db(), current_principal(), case_id, body, _expected()))
 
 
 @bp.get("/cases/<uuid:case_id>/timeline")
@@ -80,14 +111,14 @@ def case_timeline(case_id: uuid.UUID) -> Response:
 
 @bp.post("/cases/<uuid:case_id>/close")
 @endpoint("Close a case, with its reason", body=CloseBody, tags=TAGS)
-def close_case(case_id: uuid.UUID, body: CloseBody) -> Response:
-    return jsonify(cases.close_case(db(), current_principal(), case_id, body))
+def close_case(case_id: uuid.UUID, body: CloseBody) -> tuple[Response, int]:
+    return _case(cases.close_case(db(), current_principal(), case_id, body, _expected()))
 
 
 @bp.post("/cases/<uuid:case_id>/reopen")
 @endpoint("Reopen a closed case, with its reason", body=ReopenBody, tags=TAGS)
-def reopen_case(case_id: uuid.UUID, body: ReopenBody) -> Response:
-    return jsonify(cases.reopen_case(db(), current_principal(), case_id, body))
+def reopen_case(case_id: uuid.UUID, body: ReopenBody) -> tuple[Response, int]:
+    return _case(cases.reopen_case(db(), current_principal(), case_id, body, _expected()))
 
 
 @bp.get("/cases/assignees")
@@ -185,10 +216,15 @@ def add_note(case_id: uuid.UUID, body: NoteCreate) -> tuple[Response, int]:
 
 
 def _uploaded() -> tuple[str | None, bytes]:
-    """The file of a multipart form (field ``file``), or the raw body."""
+    """The file of a multipart form (field ``file``), or the raw body — refused with 413
+    before it is read when it is larger than an import may be."""
+    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024  # room for the form's parts
     if request.files:
         storage = request.files.get("file") or next(iter(request.files.values()))
-        return storage.filename, storage.read()
+        try:
+            return storage.filename, storage.read()
+        finally:
+            storage.close()  # a large part is spooled to a temporary file
     if request.mimetype.startswith("multipart/"):
         raise ValidationFailed(FieldError("file", "Attach the file as the field 'file'", "missing"))
     return None, request.get_data(cache=False)
@@ -196,15 +232,18 @@ def _uploaded() -> tuple[str | None, bytes]:
 
 @bp.post("/imports")
 @endpoint(
-    "Upload a CSV or XLSX of cases and consultations: returns the preview",
+    "Upload a CSV or XLSX of cases and consultations: the worker checks every row (poll the "
+    "job for its progress and preview)",
     query=ImportUploadQuery,
-    status=201,
+    status=202,
     tags=TAGS,
 )
 def upload_import(query: ImportUploadQuery) -> tuple[Response, int]:
     filename, content = _uploaded()
     result = imports.upload(db(), current_principal(), filename or query.filename, content)
-    return jsonify(result), 201
+    response = jsonify(result)
+    response.headers["Location"] = f"/imports/{result['id']}"
+    return response, 202
 
 
 @bp.get("/imports")

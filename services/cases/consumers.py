@@ -20,6 +20,7 @@ from common.orgdirectory import org_handlers
 from services.cases import events
 from services.cases.domain.packets import split_sensitive
 from services.cases.domain.vocab import (
+    OPEN_STAGES,
     SENSITIVE_NOTE_CATEGORIES,
     AgeBand,
     Gender,
@@ -94,6 +95,15 @@ def open_case_from_referral(session: Session, event: Event) -> None:
         log.info("referral case already opened", extra={"referral_id": str(data.referral_id)})
 
 
+def _stage_from_packet(packet: dict[str, Any]) -> Stage:
+    """Where the sender had brought the person, when the support record was shared: the
+    person does not start again at intake because they changed hands."""
+    record = packet.get("support_record")
+    stage = record.get("stage") if isinstance(record, dict) else None
+    open_stages = {s.value for s in OPEN_STAGES}
+    return Stage(stage) if isinstance(stage, str) and stage in open_stages else Stage.INTAKE
+
+
 def _open(session: Session, event: Event, data: _Accepted) -> None:
     org_id = data.to_org_id
     packet, sensitive_notes = split_sensitive(data.packet)
@@ -104,7 +114,7 @@ def _open(session: Session, event: Event, data: _Accepted) -> None:
         org_id=org_id,
         person_id=person.id,
         person=person,
-        stage=Stage.INTAKE.value,
+        stage=_stage_from_packet(packet).value,
         created_by=event.actor_id,
         assigned_to=event.actor_id,
         origin_referral_id=data.referral_id,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from common.clock import utcnow
 from common.messaging.envelope import Event
 from common.messaging.outbox import record_event
 from services.cases.domain.stamps import iso, stamped
@@ -66,10 +67,29 @@ def case_reopened(session: Session, case: Case, reopened_at: Any, **who: Any) ->
 
 
 def stage_changed(
-    session: Session, case: Case, from_stage: str, changed_at: Any, kind: str, **who: Any
+    session: Session,
+    case: Case,
+    from_stage: str,
+    changed_at: Any,
+    kind: str,
+    *,
+    record: Activity | Outcome | None = None,
+    **who: Any,
 ) -> Event:
+    """``changed_at`` is when the person reached the stage (a record's own date when a
+    record moved it); ``recorded_at`` when it was entered."""
     data = _base(case) | stamped("changed_at", changed_at)
-    data |= {"from_stage": from_stage, "to_stage": case.stage, "kind": kind}
+    data |= {
+        "from_stage": from_stage,
+        "to_stage": case.stage,
+        "kind": kind,
+        "recorded_at": iso(utcnow()),
+        "record": (
+            None if record is None else "activity" if isinstance(record, Activity) else "outcome"
+        ),
+        "record_id": None if record is None else str(record.id),
+        "record_type": None if record is None else record.type,
+    }
     return _emit(session, "case.stage_changed", case, case.id, data, **who)
 
 

@@ -84,6 +84,9 @@ class Case(Base):
     close_reason_code: Mapped[str | None] = mapped_column(sa.String(20))
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     """The newest record's time: the case list shows recent work first."""
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Counts changes to what an edit can change (person, stage, staff in charge, closed):
+    the case's ETag. Bumped under the row lock by every operation that makes one."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -200,7 +203,14 @@ class ImportJob(Base):
     filename: Mapped[str | None] = mapped_column(sa.String(200))
     format: Mapped[str] = mapped_column(sa.String(10))
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
-    """previewed → queued → committing → committed | failed; or discarded, expired."""
+    """uploaded → checking → previewed | invalid; previewed → queued → committing →
+    committed | failed; or discarded, expired. The worker does the checking and the
+    committing: a web request never parses a sheet."""
+    upload: Mapped[bytes | None] = mapped_column(sa.LargeBinary(), deferred=True)
+    """The file as uploaded, kept only until the worker has checked it."""
+    size_bytes: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_read: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Progress of the check, for the UI to poll."""
     total_rows: Mapped[int] = mapped_column(default=0)
     error_count: Mapped[int] = mapped_column(default=0)
     error_rows: Mapped[int] = mapped_column(default=0)

@@ -39,21 +39,42 @@ def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-Optional100 = Annotated[
-    str | None, BeforeValidator(_blank_to_none), StringConstraints(max_length=100)
+def _or_default(default: Any) -> Any:
+    return lambda value: default if value is None or value == "" else value
+
+
+# Optional texts: null, "" and blanks all mean "not given" (a form sends "").
+Optional30 = Annotated[
+    Annotated[str, StringConstraints(max_length=30)] | None, BeforeValidator(_blank_to_none)
 ]
+Optional100 = Annotated[
+    Annotated[str, StringConstraints(max_length=100)] | None, BeforeValidator(_blank_to_none)
+]
+Optional254 = Annotated[
+    Annotated[str, StringConstraints(max_length=254)] | None, BeforeValidator(_blank_to_none)
+]
+Optional300 = Annotated[
+    Annotated[str, StringConstraints(max_length=300)] | None, BeforeValidator(_blank_to_none)
+]
+BirthYear = Annotated[int | None, BeforeValidator(_blank_to_none)]
+GenderOrUnknown = Annotated[Gender, BeforeValidator(_or_default(Gender.UNKNOWN.value))]
+"""An empty gender is "unknown" (the contract's default)."""
+Flag = Annotated[bool, BeforeValidator(_or_default(False))]
 
 
 class PersonFields(Body):
+    """The person. Every field but the name is optional; null or "" leaves it empty (or at
+    its default), and on an edit clears it."""
+
     display_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     kana: Optional100 = None
-    anonymous: bool = False
-    birth_year: int | None = None
-    gender: Gender = Gender.UNKNOWN
+    anonymous: Flag = False
+    birth_year: BirthYear = None
+    gender: GenderOrUnknown = Gender.UNKNOWN
     municipality: Optional100 = None
-    phone: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=30)] = None
-    email: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=254)] = None
-    address: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=300)] = None
+    phone: Optional30 = None
+    email: Optional254 = None
+    address: Optional300 = None
 
     @field_validator("birth_year")
     @classmethod
@@ -65,9 +86,11 @@ class PersonFields(Body):
 
 
 class PersonPatch(PersonFields):
+    """Only the fields sent change; the name may not be emptied."""
+
     display_name: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None  # type: ignore[assignment]
-    anonymous: bool | None = None  # type: ignore[assignment]
-    gender: Gender | None = None  # type: ignore[assignment]
+    anonymous: Annotated[bool | None, BeforeValidator(_or_default(False))] = None  # type: ignore[assignment]
+    gender: Annotated[Gender | None, BeforeValidator(_or_default(Gender.UNKNOWN.value))] = None  # type: ignore[assignment]
 
 
 class ContactCreate(Body):

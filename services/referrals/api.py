@@ -174,6 +174,15 @@ def list_oversight(query: oversight.OversightQuery) -> Response:
     return jsonify(oversight.list_oversight(db(), current_principal(), query))
 
 
+@bp.get("/referrals/oversight/summary")
+@endpoint(
+    "The consortium's referral flow in counts (center and consortium admin; no persons)",
+    tags=TAGS,
+)
+def oversight_summary() -> Response:
+    return jsonify(oversight.summary(db(), current_principal(), deps().now()))
+
+
 @bp.get("/referral-policy")
 @endpoint("My consortium's referral policy", tags=TAGS)
 def get_policy() -> Response:

@@ -47,6 +47,9 @@ def update_user(user_id: uuid.UUID) -> Any:
         body["role"] = request.form["role"]
     if request.form.get("active") in ("true", "false"):
         body["active"] = request.form["active"] == "true"
+    if request.form.get("receives_referrals") in ("true", "false"):
+        # A volunteer the org admin names answers the org's referrals (family associations).
+        body["receives_referrals"] = request.form["receives_referrals"] == "true"
     if body.get("active") is False and not confirmed():
         return Confirmation(
             title=_l("Deactivate %(name)s?", name=user.get("name") or user.get("email")),

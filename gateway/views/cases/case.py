@@ -78,10 +78,15 @@ def case_page(case_id: uuid.UUID, failed: Form | None = None) -> tuple[str, int]
 
 
 def record(
-    case_id: uuid.UUID, form: Form, call: Callable[[], Any], done: Any, anchor: str = "timeline"
+    case_id: uuid.UUID,
+    form: Form,
+    call: Callable[[], Any],
+    done: Any,
+    anchor: str = "timeline",
+    refusable: tuple[int, ...] = (409, 422),
 ) -> Any:
     """Send a case page form: on a refusal the page again with the form open, else back."""
-    form.submit(call, refusable=(409, 422))
+    form.submit(call, refusable=refusable)
     if form.failed:
         return case_page(case_id, form)
     flash(done, "success")
@@ -143,17 +148,40 @@ def outcome(case_id: uuid.UUID) -> Any:
 @bp.post("/<uuid:case_id>/update")
 @login_required
 def update(case_id: uuid.UUID) -> Any:
-    if request.form.get("section") == "person":
-        form = case_form("person").read()
-        body: dict[str, Any] = {"person": person_body(form, clear_empty=True)}
-        call = lambda: api.patch(f"/cases/{case_id}", body)  # noqa: E731
-        return record(case_id, form, call, _l("Saved."), anchor="")
-    form = case_form("stage").read()
-    body = form.text("stage", "stage_reason")
-    if "assigned_to" in request.form:
+    """Send only what the user changed, with the version the form was made from (If-Match):
+    if someone changed the case meanwhile, the service answers 412 and the form comes back
+    with what was typed, above the case as it is now."""
+    section = "person" if request.form.get("section") == "person" else "stage"
+    form = case_form(section).read()
+    version = request.form.get("version", "").strip()
+    body = changes(section, form, api.get(f"/cases/{case_id}"))
+    if not body:
+        flash(_l("Nothing was changed."), "success")
+        return redirect(url_for("cases.show", case_id=case_id))
+    call = lambda: api.patch(  # noqa: E731
+        f"/cases/{case_id}", body, if_match=version if version.isdigit() else None
+    )
+    return record(case_id, form, call, _l("Saved."), anchor="", refusable=(409, 412, 422))
+
+
+def changes(section: str, form: Form, case: dict[str, Any]) -> dict[str, Any]:
+    """The fields whose submitted value differs from the case's."""
+    if section == "person":
+        current = dict(case.get("person") or {})
+        current["gender"] = current.get("gender") or "unknown"
+        submitted = person_body(form, clear_empty=True)
+        submitted["gender"] = submitted.get("gender") or "unknown"
+        person = {k: v for k, v in submitted.items() if v != current.get(k)}
+        return {"person": person} if person else {}
+    body: dict[str, Any] = {}
+    wanted = form.text("stage", "stage_reason")
+    if wanted.get("stage") and wanted["stage"] != case.get("stage"):
+        body = wanted
+    if "assigned_to" in request.form and (form.get("assigned_to") or None) != case.get(
+        "assigned_to"
+    ):
         body["assigned_to"] = form.get("assigned_to") or None
-    call = lambda: api.patch(f"/cases/{case_id}", body)  # noqa: E731
-    return record(case_id, form, call, _l("Saved."), anchor="")
+    return body
 
 
 @bp.post("/<uuid:case_id>/close")

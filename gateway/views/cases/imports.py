@@ -25,7 +25,7 @@ def upload_form() -> Form:
         fields=("file",),
         prefix="f",
         labels={"file": _l("CSV or Excel file")},
-        messages=IMPORT_ERRORS | CASE_PROBLEMS,
+        messages=IMPORT_ERRORS | CASE_PROBLEMS | {"413": IMPORT_ERRORS["too_large"]},
     )
 
 

@@ -30,6 +30,8 @@ CHECKPOINTS = {
 }
 YES_NO = {"yes": _l("Yes"), "no": _l("No")}
 IMPORT_STATUS = {
+    "uploaded": _l("Waiting to be checked"),
+    "checking": _l("Checking the file"),
     "previewed": _l("Ready to import"),
     "invalid": _l("Has errors"),
     "queued": _l("Waiting"),
@@ -72,6 +74,8 @@ IMPORT_ERRORS = {
     "empty": _l("The file has no rows."),
     "encoding": _l("The file's characters cannot be read: save it as UTF-8 or Excel."),
     "format": _l("This is not a CSV or Excel file."),
+    "too_large": _l("The file is too large (at most 10 MB)."),
+    "unsafe": _l("The workbook contains parts Excel does not write. Save it again from Excel."),
 }
 
 # The cases service's refusals of a whole request, and its own field error codes.
@@ -82,6 +86,10 @@ CASE_PROBLEMS = {
     "already_withdrawn": _l("The consent is already withdrawn."),
     "import_invalid": _l("The file has errors: correct them and upload it again."),
     "order": _l("The expiry must be after the date it was given."),
+    "case_changed": _l(
+        "Someone else changed this case while you were editing it. Check what it says now "
+        "and make your change again."
+    ),
 }
 
 FIELDS = PERSON_FIELDS | {

@@ -23,7 +23,7 @@ NAV = [
     NavItem(_l("Referrals"), "referrals.index", permission=Perm.REFERRAL_READ, order=20),
     NavItem(_l("Notices"), "referrals.notifications", permission=Perm.REFERRAL_READ, order=21),
     NavItem(
-        _l("Referral oversight"), "referrals.oversight", permission=Perm.DECLINE_CONFIRM, order=22
+        _l("Referral oversight"), "referrals.oversight", permission=Perm.REFERRAL_OVERSEE, order=22
     ),
     NavItem(
         _l("Provision ledger"),

@@ -85,6 +85,20 @@ NOTICES = {
     "linked_case_closed": _l("The linked case was closed: report the outcome to the sender"),
     "linked_case_reopened": _l("The linked case was reopened"),
     "linked_case_outcome": _l("An outcome was recorded on the linked case"),
+    "urgent_decline_escalated": _l("An urgent referral is being declined: the center decides"),
+    "urgent_declined": _l("An urgent referral was declined: find help elsewhere today"),
+}
+NEXT_STEPS = {
+    "center_reviewing": _l(
+        "This urgent referral is being declined. The prefectural center has been told and "
+        "decides whether the decline stands. If the person cannot wait, contact the center now."
+    ),
+    "awaiting_center": _l("The decline waits for the prefectural center's confirmation."),
+    "refer_elsewhere_urgently": _l(
+        "This urgent referral did not go through. Refer the person to another member today, "
+        "and talk to the prefectural center."
+    ),
+    "refer_elsewhere": _l("This referral did not go through. You may refer the person elsewhere."),
 }
 DIRECTIONS = {"provided": _l("Provided"), "received": _l("Received")}
 OVERSIGHT_FILTERS = {
@@ -105,6 +119,7 @@ LABELS = {
     "withdraw_reason": WITHDRAW_REASONS,
     "obtained_via": OBTAINED_VIA,
     "notice": NOTICES,
+    "next_step": NEXT_STEPS,
     "age_band": AGE_BANDS,
     "gender": GENDERS,
     "direction": DIRECTIONS,

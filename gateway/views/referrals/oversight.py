@@ -1,6 +1,7 @@
-"""The prefectural center's oversight: declines waiting for its confirmation, and referrals
-left unanswered or expired across the consortium — who referred to whom and when, never the
-person or the packet."""
+"""Referral oversight, for the prefectural center and the consortium admin: the flow in
+counts, declines waiting for the center's confirmation, and referrals left unanswered or
+expired across the consortium — who referred to whom and when, never the person or the
+packet (nor, for the consortium admin, the words of a decline)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def oversight() -> str:
     return render_template(
         "referrals/oversight.html",
         page=page,
+        summary=api.get("/referrals/oversight/summary"),
         chosen=chosen,
         filters=OVERSIGHT_FILTERS,
         labels=LABELS,

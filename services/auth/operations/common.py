@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from common.audit import auditor
 from common.errors import NotFound
+from common.permissions import REFERRAL_RECEIVER, Role
 from common.principal import Principal
 from services.auth.models import AuditEntry, Consortium, Organization, User
 
@@ -48,10 +49,17 @@ def principal_for(
         org_id=user.org_id,
         consortium_id=org.consortium_id if org else None,
         org_kind=org.kind if org else None,
-        roles=frozenset({user.role}),
+        roles=roles_of(user),
         session_id=session_id,
         **kwargs,
     )
+
+
+def roles_of(user: User) -> frozenset[str]:
+    """The user's role, and the referral-receiver grant of a named volunteer."""
+    if user.receives_referrals and user.role == Role.VOLUNTEER:
+        return frozenset({user.role, REFERRAL_RECEIVER})
+    return frozenset({user.role})
 
 
 def user_status(user: User) -> str:
@@ -67,7 +75,8 @@ def user_as_dict(user: User) -> dict[str, Any]:
         "name": user.name,
         "org_id": str(user.org_id) if user.org_id else None,
         "role": user.role,
-        "roles": [user.role],
+        "roles": sorted(roles_of(user)),
+        "receives_referrals": bool(user.receives_referrals and user.role == Role.VOLUNTEER),
         "active": user.active,
         "status": user_status(user),
         "mfa_enabled": user.totp_enabled,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from common.db import keyset_page
 from common.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from common.pagination import decode_cursor, encode_cursor
+from common.permissions import Perm, Role
 from common.principal import Principal
 from services.auth import events
 from services.auth.domain.access import manages_users_of, may_grant, sees_org
@@ -109,6 +110,21 @@ def get_user(session: Session, principal: Principal, user_id: uuid.UUID) -> dict
     return user_as_dict(_managed_user(session, principal, user_id))
 
 
+def _name_receiver(principal: Principal, user: User, receives: bool) -> None:
+    """Only an admin of the volunteer's own org names who answers its referrals."""
+    if principal.org_id != user.org_id or not principal.can(Perm.ORG_USERS_MANAGE):
+        raise Forbidden("Only an admin of this organization names who receives referrals")
+    if receives and user.role != Role.VOLUNTEER:
+        raise ValidationFailed(
+            FieldError(
+                "receives_referrals",
+                "Only volunteers are named: staff and admins answer referrals anyway",
+                "not_volunteer",
+            )
+        )
+    user.receives_referrals = receives
+
+
 def update_user(
     session: Session, principal: Principal, user_id: uuid.UUID, body: UserUpdate
 ) -> dict[str, Any]:
@@ -132,6 +148,10 @@ def update_user(
         user.role = new_role
     if "name" in changed:
         user.name = changed["name"]
+    if user.role != Role.VOLUNTEER:
+        user.receives_referrals = False  # a grant of volunteers only; staff answer anyway
+    if changed.get("receives_referrals") is not None:
+        _name_receiver(principal, user, changed["receives_referrals"])
     deactivated = False
     if "active" in changed and changed["active"] != user.active:
         user.active = changed["active"]

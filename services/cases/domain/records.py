@@ -5,8 +5,10 @@ them all; the operations raise them as one 422."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from common.clock import JST
 from common.errors import FieldError
 from services.cases.domain.vocab import (
     RETENTION_CHECKPOINTS,
@@ -108,3 +110,28 @@ def outcome_problems(
         field = "retained" if retained is not None else "checkpoint_months"
         errors.append(FieldError(field, "Only a retention outcome says this"))
     return errors
+
+
+def derived_checkpoint(
+    occurred_at: datetime, working_since: datetime | None, recorded: Iterable[int]
+) -> int:
+    """The checkpoint (1/3/6/12 months) of a retention follow-up recorded without one (API.md
+    lists it as optional). With the start of work known, the checkpoint nearest the time
+    since then (a tie goes to the earlier one); without it, the first checkpoint not yet
+    recorded on the case — follow-ups come in that order — and 12 once all are."""
+    if working_since is not None:
+        start, then = working_since.astimezone(JST), occurred_at.astimezone(JST)
+        months = (then.year - start.year) * 12 + (then.month - start.month)
+        elapsed = months + (then.day - start.day) / 30.4
+        return min(RETENTION_CHECKPOINTS, key=lambda c: (abs(c - elapsed), c))
+    done = set(recorded)
+    return next((c for c in RETENTION_CHECKPOINTS if c not in done), RETENTION_CHECKPOINTS[-1])
+
+
+def stage_change_moment(
+    occurred_at: datetime, previous_change: datetime, now: datetime
+) -> datetime:
+    """When a stage reached by a record was reached: the record's own time — but never before
+    the rung it leaves began (the ladder's history stays in order) and never ahead of now
+    (a record may be dated a little ahead)."""
+    return min(max(occurred_at, previous_change), now)

@@ -20,6 +20,7 @@ from services.cases import events
 from services.cases.domain import consents as consent_rules
 from services.cases.domain import stages
 from services.cases.domain.records import FUTURE_SLACK
+from services.cases.domain.versions import Expected, check_version
 from services.cases.domain.vocab import ContactBy, Stage
 from services.cases.models import (
     Activity,
@@ -211,11 +212,13 @@ def list_cases(session: Session, principal: Principal, query: CaseListQuery) -> 
 
 def _records(session: Session, model: Any, case: Case) -> list[Any]:
     order = {StageChange: "changed_at", Consent: "obtained_at"}.get(model, "occurred_at")
+    # Ties (a stage reached by a record dated before the case opened is dated at the
+    # opening) go in the order they were entered.
     return list(
         session.scalars(
             sa.select(model)
             .where(model.case_id == case.id, model.org_id == case.org_id)
-            .order_by(getattr(model, order), model.id)
+            .order_by(getattr(model, order), model.created_at, model.id)
         )
     )
 
@@ -258,21 +261,21 @@ def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> dict
 def timeline(session: Session, principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
     """Contacts, activities, outcomes and stage changes, newest first."""
     case = load_case(session, principal, case_id)
-    items: list[dict[str, Any]] = []
+    rows: list[tuple[datetime, datetime, str, dict[str, Any]]] = []
     for row in _records(session, Contact, case):
-        items.append({"kind": "contact", "at": row.occurred_at, "item": contact_as_dict(row)})
+        rows.append((row.occurred_at, row.created_at, "contact", contact_as_dict(row)))
     for act in _records(session, Activity, case):
-        items.append({"kind": "activity", "at": act.occurred_at, "item": activity_as_dict(act)})
+        rows.append((act.occurred_at, act.created_at, "activity", activity_as_dict(act)))
     for out in _records(session, Outcome, case):
-        items.append({"kind": "outcome", "at": out.occurred_at, "item": outcome_as_dict(out)})
+        rows.append((out.occurred_at, out.created_at, "outcome", outcome_as_dict(out)))
     for chg in _records(session, StageChange, case):
-        items.append({"kind": "stage", "at": chg.changed_at, "item": stage_change_as_dict(chg)})
-    items.sort(key=lambda i: (i["at"], i["item"]["id"]), reverse=True)
+        rows.append((chg.changed_at, chg.created_at, "stage", stage_change_as_dict(chg)))
+    rows.sort(key=lambda r: (r[0], r[1], r[3]["id"]), reverse=True)
     audit(session, principal, "case.timeline", "case", case.id)
     session.commit()
     return {
         "case_id": str(case.id),
-        "items": [i | {"at": i["at"].isoformat()} for i in items],
+        "items": [{"kind": kind, "at": at.isoformat(), "item": item} for at, _, kind, item in rows],
         "next_cursor": None,
     }
 
@@ -281,24 +284,31 @@ PERSON_TEXT = ("kana", "municipality", "phone", "email", "address")
 
 
 def update_case(
-    session: Session, principal: Principal, case_id: uuid.UUID, body: CasePatch
+    session: Session,
+    principal: Principal,
+    case_id: uuid.UUID,
+    body: CasePatch,
+    expected: Expected | None = None,
 ) -> dict[str, Any]:
+    """Change only the fields sent, on rows read under the case's lock; with ``expected``
+    (If-Match) only if nobody changed the case since that version."""
     require(principal, Perm.CASE_WRITE, "change cases")
     case = load_case(session, principal, case_id, for_update=True)
+    check_version(case.version, expected)
     remember_staff(session, principal)
     changed = body.model_dump(exclude_unset=True)
     fields: list[str] = []
     if body.person is not None:
         person_changes = body.person.model_dump(exclude_unset=True)
-        for name in ("display_name", "anonymous", "gender"):
-            if name in person_changes and person_changes[name] is None:
-                raise ValidationFailed(FieldError(f"person.{name}", "May not be empty", "missing"))
+        if "display_name" in person_changes and person_changes["display_name"] is None:
+            raise ValidationFailed(FieldError("person.display_name", "May not be empty", "missing"))
         person = case.person
         for name, value in person_changes.items():
             setattr(person, name, value.value if hasattr(value, "value") else value)
             fields.append(f"person.{name}")
         if "birth_year" in person_changes:
             person.age_band = None
+        # Written in the same UPDATE as the name and kana it is made of.
         person.search_key = person_search_key(person.display_name, person.kana)
     if "assigned_to" in changed:
         check_assignee(session, principal, body.assigned_to)
@@ -323,19 +333,27 @@ def update_case(
     elif body.stage is not None:
         stages.check_set_stage(Stage(case.stage), body.stage)
     case.updated_at = utcnow()
+    if fields:
+        case.version += 1
     audit(session, principal, "case.update", "case", case.id, details={"fields": sorted(fields)})
     session.commit()
     return case_detail(session, case, principal)
 
 
 def close_case(
-    session: Session, principal: Principal, case_id: uuid.UUID, body: CloseBody
+    session: Session,
+    principal: Principal,
+    case_id: uuid.UUID,
+    body: CloseBody,
+    expected: Expected | None = None,
 ) -> dict[str, Any]:
     require(principal, Perm.CASE_WRITE, "close cases")
     case = load_case(session, principal, case_id, for_update=True)
+    check_version(case.version, expected)
     current = Stage(case.stage)
     stages.check_close(current)
     now = utcnow()
+    case.version += 1
     case.stage_before_close = current.value
     case.stage = Stage.CLOSED.value
     case.closed_at = now
@@ -364,13 +382,19 @@ def close_case(
 
 
 def reopen_case(
-    session: Session, principal: Principal, case_id: uuid.UUID, body: ReopenBody
+    session: Session,
+    principal: Principal,
+    case_id: uuid.UUID,
+    body: ReopenBody,
+    expected: Expected | None = None,
 ) -> dict[str, Any]:
     require(principal, Perm.CASE_WRITE, "reopen cases")
     case = load_case(session, principal, case_id, for_update=True)
+    check_version(case.version, expected)
     before = Stage(case.stage_before_close) if case.stage_before_close else None
     target = stages.reopen_stage(Stage(case.stage), before, body.stage)
     now = utcnow()
+    case.version += 1
     case.stage = target.value
     case.closed_at = None
     case.close_reason = None

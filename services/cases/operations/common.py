@@ -25,6 +25,7 @@ from services.cases.models import (
     Contact,
     Note,
     Outcome,
+    Person,
     StaffMember,
     StageChange,
 )
@@ -65,6 +66,16 @@ def load_case(
     case = session.scalar(stmt)
     if case is None:
         raise NotFound("No such case")
+    if for_update:
+        # The person was joined in before the case's lock was granted; once the lock is
+        # ours, read (and lock) it afresh, or a concurrent edit's name or kana would be
+        # overwritten by the stale one (PostgreSQL, READ COMMITTED).
+        session.scalar(
+            sa.select(Person)
+            .where(Person.id == case.person_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     return case
 
 
@@ -155,6 +166,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "last_activity_at": iso(case.last_activity_at),
         "origin_referral_id": sid(case.origin_referral_id),
         "external_ref": case.external_ref,
+        "version": case.version,
         "person": person_as_dict(case, contact_details=False),
     }
 
@@ -249,6 +261,7 @@ def stage_change_as_dict(row: StageChange) -> dict[str, Any]:
         "kind": row.kind,
         "reason": row.reason,
         "changed_at": iso(row.changed_at),
+        "recorded_at": iso(row.created_at),
         "recorded_by": sid(row.recorded_by),
     }
 

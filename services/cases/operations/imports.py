@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,12 +14,12 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.clock import utcnow
-from common.errors import Conflict, NotFound
+from common.errors import Conflict, FieldError, NotFound, ValidationFailed
 from common.permissions import Perm
 from common.principal import Principal
 from services.cases import events
-from services.cases.domain.imports import CaseDraft, validate_sheet
-from services.cases.domain.spreadsheets import read_rows
+from services.cases.domain.imports import CaseDraft, Validation, validate_sheet
+from services.cases.domain.spreadsheets import inspect_upload, open_rows
 from services.cases.domain.vocab import Stage
 from services.cases.models import Case, Contact, ImportJob, Person, StageChange
 from services.cases.operations.cases import person_search_key
@@ -84,6 +84,8 @@ def job_as_dict(job: ImportJob) -> dict[str, Any]:
         "total_rows": job.total_rows,
         "case_count": job.case_count,
         "contact_count": job.contact_count,
+        "size_bytes": job.size_bytes,
+        "rows_read": job.rows_read,
         "error_count": job.error_count,
         "error_rows": job.error_rows,
         "errors": (job.errors or [])[:MAX_ERRORS_SHOWN],
@@ -105,30 +107,21 @@ def job_as_dict(job: ImportJob) -> dict[str, Any]:
 def upload(
     session: Session, principal: Principal, filename: str | None, content: bytes
 ) -> dict[str, Any]:
-    """Read and check every row; nothing but the job (the preview) is written."""
+    """Keep the file and queue its check: the request only inspects it (size, kind, a sound
+    workbook container — 422 otherwise); the worker reads and checks every row."""
     require(principal, Perm.CASE_IMPORT, "import cases")
     org_id = tenant_of(principal)
-    kind, rows = read_rows(filename, content)
-    existing = session.scalars(
-        sa.select(Case.external_ref).where(Case.org_id == org_id, Case.external_ref.is_not(None))
-    )
-    result = validate_sheet(
-        rows[0], rows[1:], now=utcnow(), existing_refs=[r for r in existing if r]
-    )
+    kind = inspect_upload(filename, content)
     job = ImportJob(
         org_id=org_id,
         consortium_id=principal.consortium_id,
         created_by=principal.user_id,
         filename=(filename or "")[:200] or None,
         format=kind,
-        status="previewed" if result.ok else "invalid",
-        total_rows=result.total_rows,
-        error_count=len(result.errors),
-        error_rows=result.error_rows,
-        case_count=len(result.drafts),
-        contact_count=result.contact_count,
-        errors=result.errors[:MAX_ERRORS_SHOWN],
-        payload=[_draft_json(d) for d in result.drafts],
+        status="uploaded",
+        upload=content,
+        size_bytes=len(content),
+        errors=[],
     )
     session.add(job)
     session.flush()
@@ -138,7 +131,7 @@ def upload(
         "import.upload",
         "import",
         job.id,
-        details={"rows": result.total_rows, "errors": len(result.errors), "format": kind},
+        details={"bytes": len(content), "format": kind},
     )
     session.commit()
     return job_as_dict(job)
@@ -190,10 +183,11 @@ def request_commit(session: Session, principal: Principal, job_id: uuid.UUID) ->
 
 def discard(session: Session, principal: Principal, job_id: uuid.UUID) -> dict[str, Any]:
     job = _load_job(session, principal, job_id)
-    if job.status not in ("previewed", "invalid"):
+    if job.status not in ("uploaded", "checking", "previewed", "invalid"):
         raise Conflict(f"The import is {job.status}", code=f"import_{job.status}")
     job.status = "discarded"
     job.payload = None
+    job.upload = None
     job.finished_at = utcnow()
     audit(session, principal, "import.discard", "import", job.id)
     session.commit()
@@ -374,6 +368,144 @@ def commit_job(
     return True
 
 
+# --- checking an upload (the worker) -----------------------------------------------------
+
+
+CHECK_PROGRESS_EVERY = 500
+"""Rows read between two progress updates of a check."""
+
+
+def _claim_check(session: Session, job_id: uuid.UUID) -> bool:
+    result = session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status == "uploaded")
+        .values(status="checking", started_at=utcnow(), rows_read=0)
+    )
+    session.commit()
+    return bool(sa_rowcount(result))
+
+
+def _counted(
+    rows: Iterator[Sequence[Any]], report: Callable[[int], None]
+) -> Iterator[Sequence[Any]]:
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        if count % CHECK_PROGRESS_EVERY == 0:
+            report(count)
+        yield row
+    report(count)
+
+
+def _validated(
+    filename: str | None, content: bytes, existing: list[str], report: Callable[[int], None]
+) -> Validation:
+    """Every row's problems, read lazily from the file (no transaction is open meanwhile)."""
+    try:
+        _, rows = open_rows(filename, content)
+        try:
+            header = next(rows, None)
+            if header is None:
+                raise ValidationFailed(FieldError("file", "The file has no rows", "empty"))
+            return validate_sheet(
+                header, _counted(rows, report), now=utcnow(), existing_refs=existing
+            )
+        finally:
+            rows.close()  # validation may stop early: the workbook is closed at once
+    except ValidationFailed as refused:
+        errors = [
+            {"row": None, "field": e.field, "message": e.message, "code": e.code}
+            for e in refused.errors
+        ]
+        return Validation(total_rows=0, drafts=[], errors=errors)
+
+
+def check_job(session_factory: sessionmaker[Session], job_id: uuid.UUID) -> bool:
+    """Read and check an uploaded file; the job ends ``previewed`` (nothing wrong) or
+    ``invalid`` (every problem listed). Short transactions only: the file is parsed while
+    none is open, so a long sheet never holds the database."""
+    with session_factory() as session:
+        if not _claim_check(session, job_id):
+            return False
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        content, filename = job.upload or b"", job.filename
+        existing = [
+            r
+            for r in session.scalars(
+                sa.select(Case.external_ref).where(
+                    Case.org_id == job.org_id, Case.external_ref.is_not(None)
+                )
+            )
+            if r
+        ]
+        session.rollback()
+
+    def report(rows_read: int) -> None:
+        with session_factory() as progress:
+            progress.execute(
+                sa.update(ImportJob).where(ImportJob.id == job_id).values(rows_read=rows_read)
+            )
+            progress.commit()
+
+    result = _validated(filename, content, existing, report)
+    with session_factory() as session:
+        job = session.get(ImportJob, job_id)
+        if job is None or job.status != "checking":
+            return True  # discarded meanwhile
+        job.status = "previewed" if result.ok else "invalid"
+        job.upload = None
+        job.total_rows = result.total_rows
+        job.error_count = len(result.errors)
+        job.error_rows = result.error_rows
+        job.case_count = len(result.drafts)
+        job.contact_count = result.contact_count
+        job.errors = result.errors[:MAX_ERRORS_SHOWN]
+        job.payload = [_draft_json(d) for d in result.drafts] if result.ok else None
+        audit(
+            session,
+            None,
+            "import.check",
+            "import",
+            job.id,
+            org_id=job.org_id,
+            actor_id=job.created_by,
+            details={"rows": result.total_rows, "errors": len(result.errors)},
+        )
+        session.commit()
+    return True
+
+
+def _unreadable(session_factory: sessionmaker[Session], job_id: uuid.UUID) -> None:
+    """A file the check itself choked on is refused like any unreadable file."""
+    with session_factory() as session:
+        job = session.get(ImportJob, job_id)
+        if job is None or job.status != "checking":
+            return
+        job.status = "invalid"
+        job.upload = None
+        job.errors = [
+            {
+                "row": None,
+                "field": "file",
+                "message": "The file could not be read",
+                "code": "format",
+            }
+        ]
+        job.error_count = 1
+        session.commit()
+
+
+def uploaded_job_ids(session: Session) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            sa.select(ImportJob.id)
+            .where(ImportJob.status == "uploaded")
+            .order_by(ImportJob.created_at)
+            .limit(10)
+        )
+    )
+
+
 def queued_job_ids(session: Session) -> list[uuid.UUID]:
     return list(
         session.scalars(
@@ -398,8 +530,18 @@ def housekeeping(session: Session, now: datetime | None = None) -> None:
     )
     session.execute(
         sa.update(ImportJob)
+        .where(ImportJob.status == "uploaded", ImportJob.created_at < now - PREVIEW_TTL)
+        .values(status="expired", upload=None, finished_at=now)
+    )
+    session.execute(
+        sa.update(ImportJob)
         .where(ImportJob.status == "committing", ImportJob.started_at < now - STUCK_AFTER)
         .values(status="queued", processed_cases=0)
+    )
+    session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.status == "checking", ImportJob.started_at < now - STUCK_AFTER)
+        .values(status="uploaded", rows_read=0)
     )
     session.commit()
 
@@ -418,14 +560,22 @@ def report_progress(session_factory: sessionmaker[Session]) -> Progress:
 
 
 def run_queued(session_factory: sessionmaker[Session], *, concurrent_writes: bool) -> None:
-    """Commit every queued import (the worker's periodic task). Progress is reported from a
-    second transaction where the database allows one beside the import's (PostgreSQL;
-    SQLite has a single writer, so there the progress jumps when the import commits)."""
+    """The worker's periodic task: check every uploaded file, then commit every queued
+    import. A commit's progress is reported from a second transaction where the database
+    allows one beside the import's (PostgreSQL; SQLite has a single writer, so there the
+    progress jumps when the import commits)."""
     progress = report_progress(session_factory) if concurrent_writes else None
     while True:
         with session_factory() as session:
+            uploaded = uploaded_job_ids(session)
             queued = queued_job_ids(session)
-        if not queued:
+        if not uploaded and not queued:
             return
+        for job_id in uploaded:
+            try:
+                check_job(session_factory, job_id)
+            except Exception:
+                log.exception("import check failed", extra={"import_id": str(job_id)})
+                _unreadable(session_factory, job_id)
         for job_id in queued:
             commit_job(session_factory, job_id, progress)

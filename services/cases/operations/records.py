@@ -6,17 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from common.clock import utcnow
+from common.clock import as_utc, utcnow
 from common.errors import ValidationFailed
 from common.permissions import Perm
 from common.principal import Principal
 from services.cases import events
 from services.cases.domain import records as rules
 from services.cases.domain import stages
-from services.cases.domain.vocab import Stage
-from services.cases.models import Activity, Case, Contact, Outcome
+from services.cases.domain.vocab import EMPLOYMENT_PATHS, ActivityType, OutcomeType, Stage
+from services.cases.models import Activity, Case, Contact, Outcome, StageChange
 from services.cases.operations.cases import record_stage_change, who
 from services.cases.operations.common import (
     activity_as_dict,
@@ -37,19 +38,41 @@ def _touch(case: Case, moment: datetime) -> None:
 
 
 def _advance(
-    session: Session, principal: Principal, case: Case, reached: Stage | None, kind: str
+    session: Session,
+    principal: Principal,
+    case: Case,
+    reached: Stage | None,
+    record: Activity | Outcome,
 ) -> None:
-    """Move the case up the ladder to where the new record says the person is."""
+    """Move the case up the ladder to where the new record says the person is, dated by
+    the record (not by when it was typed) so the time spent on each rung is true."""
     current = Stage(case.stage)
     target = stages.advanced(current, reached)
     if target is None:
         return
     now = utcnow()
-    case.stage = target.value
-    record_stage_change(
-        session, case, principal, from_stage=current.value, kind="advance", reason=kind, at=now
+    previous = session.scalar(
+        sa.select(sa.func.max(StageChange.changed_at)).where(
+            StageChange.case_id == case.id, StageChange.org_id == case.org_id
+        )
     )
-    events.stage_changed(session, case, current.value, now, "advance", **who(principal))
+    changed_at = rules.stage_change_moment(
+        as_utc(record.occurred_at), as_utc(previous) if previous else case.opened_at, now
+    )
+    case.stage = target.value
+    case.version += 1
+    record_stage_change(
+        session,
+        case,
+        principal,
+        from_stage=current.value,
+        kind="advance",
+        reason=record.type,
+        at=changed_at,
+    )
+    events.stage_changed(
+        session, case, current.value, changed_at, "advance", record=record, **who(principal)
+    )
 
 
 def add_contact(
@@ -101,12 +124,16 @@ def record_activity(
     session: Session, principal: Principal, case_id: uuid.UUID, body: ActivityCreate
 ) -> dict[str, Any]:
     case = _writable_case(session, principal, case_id)
+    checkpoint = body.checkpoint_months
+    derived = body.type is ActivityType.RETENTION_FOLLOWUP and checkpoint is None
+    if derived:
+        checkpoint = _derived_checkpoint(session, case, body.occurred_at)
     problems = rules.activity_problems(
         kind=body.type,
         occurred_at=body.occurred_at,
         days=body.days,
         allowance_yen=body.allowance_yen,
-        checkpoint_months=body.checkpoint_months,
+        checkpoint_months=checkpoint,
         retained=body.retained,
         now=utcnow(),
     )
@@ -121,7 +148,7 @@ def record_activity(
         accompanied=body.accompanied,
         days=body.days,
         allowance_yen=body.allowance_yen,
-        checkpoint_months=body.checkpoint_months,
+        checkpoint_months=checkpoint,
         retained=body.retained,
         note=body.note or None,
         recorded_by=principal.user_id,
@@ -130,7 +157,7 @@ def record_activity(
     session.flush()
     _touch(case, activity.occurred_at)
     events.activity_recorded(session, case, activity, **who(principal))
-    _advance(session, principal, case, stages.ACTIVITY_STAGE.get(body.type), body.type.value)
+    _advance(session, principal, case, stages.ACTIVITY_STAGE.get(body.type), activity)
     audit(
         session,
         principal,
@@ -140,7 +167,33 @@ def record_activity(
         details={"activity": str(activity.id), "type": activity.type},
     )
     session.commit()
-    return activity_as_dict(activity)
+    return activity_as_dict(activity) | {"checkpoint_derived": derived}
+
+
+def _derived_checkpoint(session: Session, case: Case, occurred_at: datetime) -> int:
+    """The checkpoint of a follow-up sent without one (domain.records.derived_checkpoint):
+    from the latest start of work on or before it, else the next one not yet recorded."""
+    working_since = session.scalar(
+        sa.select(sa.func.max(Outcome.occurred_at)).where(
+            Outcome.case_id == case.id,
+            Outcome.org_id == case.org_id,
+            Outcome.type == OutcomeType.PATH_DECIDED.value,
+            Outcome.path.in_([p.value for p in EMPLOYMENT_PATHS]),
+            Outcome.occurred_at <= occurred_at,
+        )
+    )
+    recorded = session.scalars(
+        sa.select(Activity.checkpoint_months).where(
+            Activity.case_id == case.id,
+            Activity.org_id == case.org_id,
+            Activity.type == ActivityType.RETENTION_FOLLOWUP.value,
+        )
+    )
+    return rules.derived_checkpoint(
+        occurred_at,
+        as_utc(working_since) if working_since else None,
+        [c for c in recorded if c is not None],
+    )
 
 
 def record_outcome(
@@ -176,7 +229,7 @@ def record_outcome(
     session.flush()
     _touch(case, outcome.occurred_at)
     events.outcome_recorded(session, case, outcome, **who(principal))
-    _advance(session, principal, case, stages.outcome_stage(body.type, body.path), body.type.value)
+    _advance(session, principal, case, stages.outcome_stage(body.type, body.path), outcome)
     audit(
         session,
         principal,

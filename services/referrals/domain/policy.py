@@ -19,10 +19,15 @@ class ReferralPolicy:
     """respond_by when the sender gives none."""
     urgent_respond_days: int = 3
 
-    def decline_action(self) -> Action:
-        return (
-            Action.REQUEST_DECLINE if self.decline_requires_center_confirmation else Action.DECLINE
-        )
+    def decline_action(self, *, urgent: bool = False, center_exists: bool = True) -> Action:
+        """An urgent referral (the sender says the person may be at risk) is never dropped by
+        one member alone: its decline goes to the center, whatever the two-person policy says
+        — as long as the consortium has an active center to go to."""
+        if not center_exists:
+            return Action.DECLINE
+        if urgent or self.decline_requires_center_confirmation:
+            return Action.REQUEST_DECLINE
+        return Action.DECLINE
 
     def respond_days(self, urgency: Urgency) -> int:
         return self.urgent_respond_days if urgency is Urgency.URGENT else self.default_respond_days

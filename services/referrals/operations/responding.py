@@ -3,6 +3,7 @@ complete — and the center's confirmation or rejection of a decline (two-person
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from common.clock import jst_date
 from common.errors import Forbidden, NotFound
 from common.principal import Principal
 from services.referrals import events
+from services.referrals.domain.codes import Urgency
 from services.referrals.domain.deadlines import due_at
 from services.referrals.domain.states import Action, Status
 from services.referrals.models import AuditEntry, Referral
@@ -30,6 +32,12 @@ from services.referrals.operations.common import (
 from services.referrals.operations.transitions import ensure_may, move, refuse_if_overdue
 from services.referrals.operations.views import referral_detail
 from services.referrals.schemas import CenterDecision, Complete, Decline, RejectDecline, Withdraw
+
+log = logging.getLogger(__name__)
+
+
+def _ids(referral: Referral) -> dict[str, str]:
+    return {"referral_id": str(referral.id), "consortium_id": str(referral.consortium_id)}
 
 
 def accept(
@@ -74,15 +82,20 @@ def decline(
     referral_id: uuid.UUID,
     body: Decline,
 ) -> dict[str, Any]:
-    """Decline, or — when the consortium's policy asks for the two-person rule — ask the
-    prefectural center to confirm the decline."""
+    """Decline, or ask the prefectural center to confirm the decline: when the consortium's
+    policy asks for the two-person rule, and always for an urgent referral while the
+    consortium has an active center (domain.policy.decline_action)."""
 
     def attempt() -> Referral:
         referral = load_for_party(session, principal, referral_id)
         ensure_may(principal, referral, Action.DECLINE)
         now = deps.now()
         refuse_if_overdue(session, referral, now)
-        action = policy_for(session, referral.consortium_id).decline_action()
+        centers = centers_of(session, referral.consortium_id)
+        urgent = referral.urgency == Urgency.URGENT
+        action = policy_for(session, referral.consortium_id).decline_action(
+            urgent=urgent, center_exists=bool(centers)
+        )
         referral.decline_reason_code = body.reason_code.value
         referral.decline_reason = body.reason
         referral.answered_at = now
@@ -100,12 +113,22 @@ def decline(
             notify(
                 session,
                 referral,
-                centers_of(session, referral.consortium_id),
-                "decline_confirmation_requested",
+                centers,
+                "urgent_decline_escalated" if urgent else "decline_confirmation_requested",
                 actor_org_id=principal.org_id,
             )
             audit_referral(session, principal, "referral.request_decline", referral)
         else:
+            if urgent:
+                # No center to escalate to: the decline stands, and the sender is warned.
+                log.warning("urgent referral declined with no center", extra=_ids(referral))
+                notify(
+                    session,
+                    referral,
+                    [referral.from_org_id],
+                    "urgent_declined",
+                    actor_org_id=principal.org_id,
+                )
             events.referral_event(
                 session,
                 referral,
@@ -300,6 +323,14 @@ def confirm_decline(
             "decline_confirmed",
             actor_org_id=principal.org_id,
         )
+        if referral.urgency == Urgency.URGENT:
+            notify(
+                session,
+                referral,
+                [referral.from_org_id],
+                "urgent_declined",
+                actor_org_id=principal.org_id,
+            )
         _center_audit(session, principal, "referral.confirm_decline", referral)
         session.commit()
         return referral

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from common.clock import utcnow
 from common.permissions import Perm
 from common.principal import Principal
+from services.referrals.domain.codes import Urgency
+from services.referrals.domain.next_steps import next_step
 from services.referrals.domain.packets import for_reader
 from services.referrals.domain.states import ACTOR_OF, Action, Side, Status, allowed_actions
 from services.referrals.models import (
@@ -23,7 +25,7 @@ from services.referrals.models import (
     ReferralMessage,
     ReferralTransition,
 )
-from services.referrals.operations.common import org_names, org_ref, sides_of
+from services.referrals.operations.common import centers_of, org_names, org_ref, sides_of
 
 _ACTION_PERMISSION = {
     Side.RECEIVER: Perm.REFERRAL_RESPOND,
@@ -187,6 +189,7 @@ def referral_detail(session: Session, principal: Principal, referral: Referral) 
     if is_sender:
         body["case_id"] = str(referral.case_id)
         body["consent_id"] = str(referral.consent_id) if referral.consent_id else None
+        body["next_step"] = _next_step(session, referral)
     if is_receiver and referral.linked_case_id is not None:
         # The receiver's own case; the sender never learns its id.
         body["linked_case_id"] = str(referral.linked_case_id)
@@ -198,3 +201,17 @@ def referral_detail(session: Session, principal: Principal, referral: Referral) 
             "outcomes": list(fact.outcomes) if fact else [],
         }
     return body
+
+
+def _next_step(session: Session, referral: Referral) -> dict[str, Any] | None:
+    """For the sender of a referral that did not go through (domain.next_steps)."""
+    centers = [c for c in centers_of(session, referral.consortium_id) if c != referral.from_org_id]
+    step = next_step(Status(referral.status), Urgency(referral.urgency), center_known=bool(centers))
+    if step is None:
+        return None
+    views = org_names(session, centers[:1])
+    return {
+        "code": step.code,
+        "actions": list(step.actions),
+        "center": org_ref(views, centers[0]) if centers else None,
+    }

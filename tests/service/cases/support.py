@@ -72,20 +72,26 @@ class Api:
     def as_(self, principal: Principal) -> Api:
         return Api(self.client, principal)
 
-    def _headers(self) -> dict[str, str]:
-        return auth_header(self.principal) if self.principal else {}
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return (auth_header(self.principal) if self.principal else {}) | (extra or {})
 
-    def get(self, path: str, **kwargs: Any) -> TestResponse:
-        return self.client.get(path, headers=self._headers(), **kwargs)
+    def get(self, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> TestResponse:
+        return self.client.get(path, headers=self._headers(headers), **kwargs)
 
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
-        return self.client.post(path, json=json, headers=self._headers(), **kwargs)
+    def post(
+        self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> TestResponse:
+        return self.client.post(path, json=json, headers=self._headers(headers), **kwargs)
 
-    def patch(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
-        return self.client.patch(path, json=json, headers=self._headers(), **kwargs)
+    def patch(
+        self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> TestResponse:
+        return self.client.patch(path, json=json, headers=self._headers(headers), **kwargs)
 
-    def request(self, method: str, path: str, **kwargs: Any) -> TestResponse:
-        return self.client.open(path, method=method, headers=self._headers(), **kwargs)
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> TestResponse:
+        return self.client.open(path, method=method, headers=self._headers(headers), **kwargs)
 
     def open_case(self, **person: Any) -> dict[str, Any]:
         body: dict[str, Any] = {"person": {"display_name": "山田 太郎"} | person}

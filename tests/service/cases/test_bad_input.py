@@ -56,9 +56,9 @@ BAD_RECORDS: list[tuple[str, str, dict[str, Any], str]] = [
         "checkpoint_months",
     ),
     (
-        "follow-up without checkpoint",
+        "checkpoint on a tour",
         "activities",
-        {"type": "retention_followup", "occurred_at": "2021-06-01"},
+        {"type": "workplace_tour", "occurred_at": "2021-06-01", "checkpoint_months": 3},
         "checkpoint_months",
     ),
     (

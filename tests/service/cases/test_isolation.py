@@ -18,6 +18,7 @@ from common.http.openapi import endpoint_meta
 from common.testing.services import test_settings as settings_in
 from services.cases import create_app
 from services.cases.models import Case, Consent, ImportJob
+from services.cases.operations import imports
 from tests.service.cases.support import Api, Member, audit_count, contact, table_counts
 
 IMPORT_CSV = "管理番号,氏名,相談日,相談方法,相談者\nA-1,匿名A,2021/4/5,電話,母\n".encode()
@@ -88,9 +89,14 @@ class World:
         note = admin.post(f"/cases/{self.case_id}/notes", json={"category": "illness", "body": "x"})
         assert note.status_code == 201
         upload = admin.post("/imports", data=IMPORT_CSV, content_type="text/csv")
-        assert upload.status_code == 201, upload.json
-        assert upload.json["status"] == "previewed", upload.json
+        assert upload.status_code == 202, upload.json
         self.import_id = upload.json["id"]
+        # The worker checks the file: then the job has a preview to commit or discard.
+        imports.run_queued(
+            admin.client.application.extensions["tsunagu"].session_factory,
+            concurrent_writes=False,
+        )
+        assert admin.get(f"/imports/{self.import_id}").json["status"] == "previewed"
 
     def ids(self) -> dict[str, str]:
         return {"case_id": self.case_id, "consent_id": self.consent_id, "import_id": self.import_id}

@@ -66,3 +66,32 @@ def test_records_may_not_be_dated_ahead_of_tomorrow() -> None:
     assert fields(records.contact_problems(ContactBy.SELF, Relationship.MOTHER, NOW, NOW)) == {
         "relationship"
     }
+
+
+# --- derived checkpoints and dated stage changes -----------------------------------------
+
+
+def _jst(day: str) -> datetime:
+    return datetime.fromisoformat(f"{day}T10:00:00+09:00")
+
+
+def test_the_checkpoint_nearest_the_time_in_work_is_derived() -> None:
+    start = _jst("2021-04-01")
+    assert records.derived_checkpoint(_jst("2021-04-20"), start, []) == 1
+    assert records.derived_checkpoint(_jst("2021-08-16"), start, []) == 3  # 4.5 months: a tie
+    assert records.derived_checkpoint(_jst("2021-08-20"), start, []) == 6
+    assert records.derived_checkpoint(_jst("2023-01-01"), start, [1, 3, 6, 12]) == 12
+    assert records.derived_checkpoint(_jst("2021-03-01"), start, []) == 1  # before work began
+
+
+def test_without_a_start_of_work_the_next_checkpoint_is_derived() -> None:
+    assert records.derived_checkpoint(_jst("2021-04-20"), None, []) == 1
+    assert records.derived_checkpoint(_jst("2021-04-20"), None, [1, 6]) == 3
+    assert records.derived_checkpoint(_jst("2021-04-20"), None, [1, 3, 6, 12]) == 12
+
+
+def test_a_stage_change_is_dated_by_its_record_within_the_ladders_order() -> None:
+    before, record, now = _jst("2021-05-01"), _jst("2021-06-01"), _jst("2021-07-01")
+    assert records.stage_change_moment(record, before, now) == record
+    assert records.stage_change_moment(_jst("2021-04-01"), before, now) == before
+    assert records.stage_change_moment(_jst("2021-07-02"), before, now) == now

@@ -167,6 +167,23 @@ def test_the_gateway_forwards_the_principal_and_passes_the_body_through_untouche
     assert headers["Authorization"].startswith("Bearer ey")
 
 
+def test_versioned_edits_pass_through_if_match_and_etag(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    """A case edit names the version it started from; the gateway carries If-Match to the
+    service and the service's ETag (and its 412) back to the client."""
+    upstreams.handlers["cases"] = lambda method, path, headers, body: (
+        answer(412, {"code": "case_changed"}, [("ETag", '"3"')])
+        if headers.get("If-Match") == '"2"'
+        else answer(200, {}, [("ETag", '"9"')])
+    )
+    response = client.patch(
+        "/api/v1/cases/x", json={}, headers={"X-CSRF-Token": CSRF, "If-Match": '"2"'}
+    )
+    assert (response.status_code, response.headers["ETag"]) == (412, '"3"')
+    assert client.get("/api/v1/cases/x").headers["ETag"] == '"9"'
+
+
 def test_unsafe_requests_from_a_session_need_the_csrf_token(client: FlaskClient) -> None:
     refused = client.post("/api/v1/cases", json={})
     assert refused.status_code == 403

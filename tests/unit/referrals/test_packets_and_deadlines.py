@@ -126,3 +126,29 @@ def test_the_two_person_rule_turns_a_decline_into_a_request() -> None:
         ReferralPolicy(decline_requires_center_confirmation=True).decline_action()
         is Action.REQUEST_DECLINE
     )
+
+
+def test_an_urgent_decline_goes_to_the_center_whenever_there_is_one() -> None:
+    policy = ReferralPolicy()
+    assert policy.decline_action(urgent=True) is Action.REQUEST_DECLINE
+    assert policy.decline_action(urgent=True, center_exists=False) is Action.DECLINE
+    strict = ReferralPolicy(decline_requires_center_confirmation=True)
+    assert strict.decline_action(center_exists=False) is Action.DECLINE
+
+
+def test_the_sender_is_told_what_to_do_next() -> None:
+    from services.referrals.domain.codes import Urgency
+    from services.referrals.domain.next_steps import next_step
+    from services.referrals.domain.states import Status
+
+    urgent, normal = Urgency.URGENT, Urgency.NORMAL
+    assert next_step(Status.ACCEPTED, urgent, center_known=True) is None
+    waiting = next_step(Status.DECLINE_REQUESTED, urgent, center_known=True)
+    assert waiting is not None
+    assert waiting.code == "center_reviewing"
+    declined = next_step(Status.DECLINED, urgent, center_known=False)
+    assert declined is not None
+    assert (declined.code, declined.actions) == ("refer_elsewhere_urgently", ("new_referral",))
+    expired = next_step(Status.EXPIRED, normal, center_known=True)
+    assert expired is not None
+    assert expired.code == "refer_elsewhere"
