@@ -17,7 +17,17 @@ from common.http.openapi import endpoint
 from common.http.service import current_principal, db
 from common.schemas import PageQuery
 from services.auth.models import AuditEntry
-from services.auth.operations import AuthDeps, identity, tenants, users
+from services.auth.operations import (
+    AuthDeps,
+    account,
+    invitations,
+    mfa,
+    sessions,
+    signin,
+    tenants,
+    tokens,
+    users,
+)
 from services.auth.operations.common import user_as_dict
 from services.auth.schemas import (
     AccessTokenResolveBody,
@@ -45,7 +55,7 @@ def deps() -> AuthDeps:
     return result
 
 
-def _resolved_json(resolved: identity.Resolved) -> dict[str, Any]:
+def _resolved_json(resolved: sessions.Resolved) -> dict[str, Any]:
     return {
         "principal_token": resolved.principal_token,
         "expires_in": resolved.expires_in,
@@ -70,7 +80,7 @@ class LoginRequest(LoginBody):
     tags=("internal",),
 )
 def internal_login(body: LoginRequest) -> Response:
-    secret, resolved = identity.login(db(), deps(), body, body.previous_session_token)
+    secret, resolved = signin.login(db(), deps(), body, body.previous_session_token)
     return jsonify(_resolved_json(resolved) | {"session_token": secret})
 
 
@@ -79,13 +89,13 @@ def internal_login(body: LoginRequest) -> Response:
     "The principal behind a session secret", body=SessionTokenBody, public=True, tags=("internal",)
 )
 def internal_resolve_session(body: SessionTokenBody) -> Response:
-    return jsonify(_resolved_json(identity.resolve_session(db(), deps(), body.session_token)))
+    return jsonify(_resolved_json(sessions.resolve_session(db(), deps(), body.session_token)))
 
 
 @bp.post("/internal/sessions/end")
 @endpoint("Sign out", body=SessionTokenBody, public=True, tags=("internal",))
 def internal_logout(body: SessionTokenBody) -> tuple[str, int]:
-    identity.logout(db(), body.session_token)
+    sessions.logout(db(), body.session_token)
     return "", 204
 
 
@@ -97,7 +107,7 @@ def internal_logout(body: SessionTokenBody) -> tuple[str, int]:
     tags=("internal",),
 )
 def internal_resolve_token(body: AccessTokenResolveBody) -> Response:
-    return jsonify(_resolved_json(identity.resolve_access_token(db(), deps(), body.token)))
+    return jsonify(_resolved_json(tokens.resolve_access_token(db(), deps(), body.token)))
 
 
 # --- identity --------------------------------------------------------------------------
@@ -106,64 +116,64 @@ def internal_resolve_token(body: AccessTokenResolveBody) -> Response:
 @bp.get("/me")
 @endpoint("Who am I")
 def me() -> Response:
-    return jsonify(identity.me(db(), current_principal()))
+    return jsonify(account.me(db(), current_principal()))
 
 
 @bp.post("/me/password")
 @endpoint("Change my password", body=PasswordChange)
 def change_password(body: PasswordChange) -> tuple[str, int]:
-    identity.change_password(db(), deps(), current_principal(), body)
+    account.change_password(db(), deps(), current_principal(), body)
     return "", 204
 
 
 @bp.post("/me/mfa/totp")
 @endpoint("Start TOTP enrolment: secret, otpauth URI and QR code", status=201)
 def start_totp() -> tuple[Response, int]:
-    return jsonify(identity.start_totp(db(), deps(), current_principal())), 201
+    return jsonify(mfa.start_totp(db(), deps(), current_principal())), 201
 
 
 @bp.post("/me/mfa/totp/confirm")
 @endpoint("Confirm TOTP enrolment with a first code; returns recovery codes", body=TotpCode)
 def confirm_totp(body: TotpCode) -> Response:
-    return jsonify(identity.confirm_totp(db(), deps(), current_principal(), body.code))
+    return jsonify(mfa.confirm_totp(db(), deps(), current_principal(), body.code))
 
 
 @bp.post("/me/mfa/totp/disable")
 @endpoint("Turn TOTP off (unless the organization requires it)", body=TotpCode)
 def disable_totp(body: TotpCode) -> tuple[str, int]:
-    identity.disable_totp(db(), deps(), current_principal(), body.code)
+    mfa.disable_totp(db(), deps(), current_principal(), body.code)
     return "", 204
 
 
 @bp.post("/tokens")
 @endpoint("Create a personal access token (shown once)", body=TokenCreate, status=201)
 def create_token(body: TokenCreate) -> tuple[Response, int]:
-    return jsonify(identity.create_access_token(db(), current_principal(), body)), 201
+    return jsonify(tokens.create_access_token(db(), current_principal(), body)), 201
 
 
 @bp.get("/tokens")
 @endpoint("My personal access tokens")
 def list_tokens() -> Response:
-    return jsonify(items=identity.list_access_tokens(db(), current_principal()), next_cursor=None)
+    return jsonify(items=tokens.list_access_tokens(db(), current_principal()), next_cursor=None)
 
 
 @bp.delete("/tokens/<uuid:token_id>")
 @endpoint("Revoke one of my tokens", status=204)
 def revoke_token(token_id: uuid.UUID) -> tuple[str, int]:
-    identity.revoke_access_token(db(), current_principal(), token_id)
+    tokens.revoke_access_token(db(), current_principal(), token_id)
     return "", 204
 
 
 @bp.get("/invitations/<token>")
 @endpoint("What an invitation is for", public=True)
 def invitation(token: str) -> Response:
-    return jsonify(identity.invitation_details(db(), token))
+    return jsonify(invitations.invitation_details(db(), token))
 
 
 @bp.post("/invitations/<token>/accept")
 @endpoint("Accept an invitation: set a password", body=InvitationAccept, public=True)
 def accept_invitation(token: str, body: InvitationAccept) -> Response:
-    return jsonify(identity.accept_invitation(db(), deps(), token, body))
+    return jsonify(invitations.accept_invitation(db(), deps(), token, body))
 
 
 # --- consortia and organizations -------------------------------------------------------

@@ -22,7 +22,7 @@ from services.auth.operations.common import (
     consortium_as_dict,
     org_as_dict,
 )
-from services.auth.operations.identity import revoke_user_sessions
+from services.auth.operations.sessions import revoke_user_sessions
 from services.auth.schemas import ConsortiumCreate, ConsortiumUpdate, OrgCreate, OrgUpdate
 
 

@@ -17,7 +17,8 @@ from services.auth.domain.access import manages_users_of, may_grant, sees_org
 from services.auth.models import Organization, User
 from services.auth.operations import AuthDeps
 from services.auth.operations.common import audit, user_as_dict, user_by_email
-from services.auth.operations.identity import issue_invitation, revoke_user_sessions
+from services.auth.operations.invitations import issue_invitation
+from services.auth.operations.sessions import revoke_user_sessions
 from services.auth.schemas import UserInvite, UserUpdate
 
 

@@ -1,0 +1,117 @@
+"""Signing in: credentials (and the second factor) become a new session."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from common.clock import utcnow
+from common.errors import TooManyRequests, Unauthenticated
+from services.auth.domain import secrets as sec
+from services.auth.models import LoginFailure, LoginSession, User
+from services.auth.operations import AuthDeps
+from services.auth.operations.common import audit, principal_for, user_by_email
+from services.auth.operations.mfa import second_factor_ok
+from services.auth.operations.sessions import Resolved, resolved, revoke_by_secret
+from services.auth.schemas import LoginBody
+
+
+def _throttled(session: Session, deps: AuthDeps, key: str, client_ip: str | None) -> bool:
+    since = utcnow() - timedelta(minutes=deps.settings.login_failure_window_minutes)
+    limit = deps.settings.login_failure_limit
+    by_email = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.email_key == key, LoginFailure.occurred_at >= since)
+    )
+    if (by_email or 0) >= limit:
+        return True
+    if client_ip:
+        by_ip = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.client_ip == client_ip, LoginFailure.occurred_at >= since)
+        )
+        return (by_ip or 0) >= limit * 4
+    return False
+
+
+def _fail(session: Session, key: str, body: LoginBody, user: User | None, why: str) -> None:
+    session.add(LoginFailure(email_key=key, client_ip=body.client_ip))
+    audit(
+        session,
+        None,
+        "session.login_failed",
+        "user",
+        user.id if user else None,
+        org_id=user.org_id if user else None,
+        actor_id=user.id if user else None,
+        outcome="denied",
+        details={"why": why},
+    )
+    session.commit()
+
+
+def login(
+    session: Session, deps: AuthDeps, body: LoginBody, previous_session_token: str | None = None
+) -> tuple[str, Resolved]:
+    """A new session (and its cookie secret) for the right credentials.
+
+    An unknown email and a wrong password get the same answer, after the same work."""
+    key = sec.email_key(body.email)
+    if _throttled(session, deps, key, body.client_ip):
+        audit(session, None, "session.login_throttled", "user", None, outcome="denied")
+        session.commit()
+        raise TooManyRequests(
+            "Too many failed sign-ins. Try again later.",
+            retry_after=deps.settings.login_failure_window_minutes * 60,
+        )
+    user = user_by_email(session, body.email)
+    password_ok = deps.hashing.verify(user.password_hash if user else None, body.password)
+    if user is None or not password_ok:
+        _fail(session, key, body, user, "bad_credentials")
+        raise Unauthenticated("The email or password is not correct", code="bad_credentials")
+    if not user.active:
+        _fail(session, key, body, user, "user_deactivated")
+        raise Unauthenticated("This account has been deactivated", code="user_deactivated")
+    if user.org is not None and user.org.status != "active":
+        _fail(session, key, body, user, "org_suspended")
+        raise Unauthenticated("This organization is suspended", code="org_suspended")
+    if user.totp_enabled:
+        if not body.otp:
+            raise Unauthenticated("Enter the code from your authenticator app", code="otp_required")
+        if not second_factor_ok(session, deps, user, body.otp):
+            _fail(session, key, body, user, "otp_invalid")
+            raise Unauthenticated("The code is not correct", code="otp_invalid")
+
+    now = utcnow()
+    if previous_session_token:  # rotate: the pre-login session id never carries over
+        revoke_by_secret(session, previous_session_token, "rotated")
+    secret = sec.new_secret()
+    login_session = LoginSession(
+        token_hash=sec.digest(secret),
+        user_id=user.id,
+        csrf_token=sec.new_secret(),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=deps.policy.expires_at(now),
+        client_ip=body.client_ip,
+        user_agent=(body.user_agent or "")[:200] or None,
+    )
+    session.add(login_session)
+    user.last_login_at = now
+    if user.password_hash and deps.hashing.needs_rehash(user.password_hash):
+        user.password_hash = deps.hashing.hash(body.password)
+    session.flush()
+    audit(
+        session,
+        principal_for(user),
+        "session.login",
+        "session",
+        login_session.id,
+        org_id=user.org_id,
+    )
+    session.commit()
+    return secret, resolved(deps, user, login_session)
