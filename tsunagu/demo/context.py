@@ -8,7 +8,7 @@ from typing import Any
 from common.config import Settings
 from tsunagu.demo.client import GatewayClient
 
-DEMO_PASSWORD = "tsunagu-demo-2026"  # noqa: S105 - the demo's published password
+from services.auth.domain.passwords import DEMO_PASSWORD
 
 
 @dataclass

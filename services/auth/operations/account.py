@@ -50,7 +50,9 @@ def change_password(
         raise ValidationFailed(
             FieldError("current_password", "The password is not correct", "bad_credentials")
         )
-    problems = password_problems(body.new_password, context=(user.email, user.name))
+    problems = password_problems(
+        body.new_password, context=(user.email, user.name), demo=deps.settings.demo
+    )
     if problems:
         raise ValidationFailed([FieldError("new_password", p.message, p.code) for p in problems])
     user.password_hash = deps.hashing.hash(body.new_password)

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import NotFound, ValidationFailed
+from common.mail import queue_mail
 from services.auth.domain import secrets as sec
 from services.auth.domain.passwords import password_problems
-from services.auth.models import Invitation, User
+from services.auth.mails import invitation_mail
+from services.auth.models import Invitation, MailOutbox, User
 from services.auth.operations import AuthDeps
 from services.auth.operations.common import audit, principal_for, user_as_dict
 from services.auth.schemas import InvitationAccept
@@ -47,7 +49,7 @@ def accept_invitation(
     if user is None or not user.active:
         raise NotFound("This invitation is unknown, used or expired")
     name = body.name or user.name
-    problems = password_problems(body.password, context=(user.email, name))
+    problems = password_problems(body.password, context=(user.email, name), demo=deps.settings.demo)
     if problems:
         raise ValidationFailed(problems)
     user.password_hash = deps.hashing.hash(body.password)
@@ -61,7 +63,9 @@ def accept_invitation(
 def issue_invitation(
     session: Session, deps: AuthDeps, user: User, created_by: uuid.UUID | None
 ) -> dict[str, Any]:
-    """A fresh single-use invitation (earlier unused ones stop working)."""
+    """A fresh single-use invitation (earlier unused ones stop working), e-mailed to the
+    invitee through the mail outbox in the caller's transaction. The answer holds the token
+    and link; the caller decides whether its own caller may see them."""
     now = utcnow()
     session.execute(
         sa.update(Invitation)
@@ -78,8 +82,25 @@ def issue_invitation(
             expires_at=expires_at,
         )
     )
+    url = f"{deps.settings.public_url}/invitations/{token}"
+    mail = invitation_mail(
+        to=user.email,
+        name=user.name,
+        org=user.org.name if user.org else "Tsunagu",
+        url=url,
+        expires_at=expires_at,
+    )
+    queue_mail(session, MailOutbox, deps.secrets, mail, kind="invitation", not_after=expires_at)
     return {
+        "sent_to": user.email,
         "token": token,
-        "url": f"{deps.settings.public_url}/invitations/{token}",
+        "url": url,
         "expires_at": expires_at.isoformat(),
     }
+
+
+def as_answer(invitation: dict[str, Any], *, hand_over: bool) -> dict[str, Any]:
+    """The invitation as the inviter sees it: without token and link unless ``hand_over``."""
+    if hand_over:
+        return invitation
+    return {k: v for k, v in invitation.items() if k not in {"token", "url"}}
