@@ -4,6 +4,8 @@ revocations older than any token)."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from common.config import load_settings
 from common.datakey import SecretBox, load_data_key
 from common.db import make_engine, make_session_factory
@@ -12,6 +14,7 @@ from common.messaging.service_worker import run_service_worker
 from common.messaging.worker import PeriodicTask
 from services.auth import NAME
 from services.auth.models import MailOutbox, OutboxEvent
+from services.auth.operations.throttle import prune_failures
 
 MAIL_POLL_SECONDS = 0.5
 
@@ -36,8 +39,14 @@ def main() -> int:
         periodic=[
             PeriodicTask("send-mail", MAIL_POLL_SECONDS, lambda: _discard(mail.run_once())),
             PeriodicTask("prune-mail", 3600, lambda: _discard(mail.prune())),
+            PeriodicTask("prune-login-failures", 600, lambda: _prune(session_factory)),
         ],
     )
+
+
+def _prune(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as session:
+        prune_failures(session)
 
 
 def _discard(_: object) -> None:

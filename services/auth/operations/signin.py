@@ -2,44 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import TooManyRequests, Unauthenticated
 from services.auth.domain import secrets as sec
-from services.auth.models import LoginFailure, LoginSession, User
+from services.auth.models import LoginSession, User
 from services.auth.operations import AuthDeps
 from services.auth.operations.common import audit, principal_for, user_by_email
 from services.auth.operations.mfa import second_factor_ok
 from services.auth.operations.sessions import Resolved, resolved, revoke_by_secret
+from services.auth.operations.throttle import (
+    forget_failures,
+    known_address,
+    record_failure,
+    retry_after,
+)
 from services.auth.schemas import LoginBody
 
 
-def _throttled(session: Session, deps: AuthDeps, key: str, client_ip: str | None) -> bool:
-    since = utcnow() - timedelta(minutes=deps.settings.login_failure_window_minutes)
-    limit = deps.settings.login_failure_limit
-    by_email = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.email_key == key, LoginFailure.occurred_at >= since)
-    )
-    if (by_email or 0) >= limit:
-        return True
-    if client_ip:
-        by_ip = session.scalar(
-            sa.select(sa.func.count())
-            .select_from(LoginFailure)
-            .where(LoginFailure.client_ip == client_ip, LoginFailure.occurred_at >= since)
-        )
-        return (by_ip or 0) >= limit * 4
-    return False
-
-
 def _fail(session: Session, key: str, body: LoginBody, user: User | None, why: str) -> None:
-    session.add(LoginFailure(email_key=key, client_ip=body.client_ip))
+    record_failure(session, key, body.client_ip)
     audit(
         session,
         None,
@@ -61,14 +44,29 @@ def login(
 
     An unknown email and a wrong password get the same answer, after the same work."""
     key = sec.email_key(body.email)
-    if _throttled(session, deps, key, body.client_ip):
-        audit(session, None, "session.login_throttled", "user", None, outcome="denied")
-        session.commit()
-        raise TooManyRequests(
-            "Too many failed sign-ins. Try again later.",
-            retry_after=deps.settings.login_failure_window_minutes * 60,
-        )
     user = user_by_email(session, body.email)
+    wait = retry_after(
+        session,
+        email_key=key,
+        client_ip=body.client_ip,
+        known=known_address(session, user, body.client_ip),
+        limit=deps.settings.login_failure_limit,
+        window_minutes=deps.settings.login_failure_window_minutes,
+    )
+    if wait:
+        audit(
+            session,
+            None,
+            "session.login_throttled",
+            "user",
+            user.id if user else None,
+            org_id=user.org_id if user else None,
+            actor_id=user.id if user else None,
+            outcome="denied",
+            details={"retry_after": wait},
+        )
+        session.commit()
+        raise TooManyRequests("Too many failed sign-ins. Try again later.", retry_after=wait)
     password_ok = deps.hashing.verify(user.password_hash if user else None, body.password)
     if user is None or not password_ok:
         _fail(session, key, body, user, "bad_credentials")
@@ -101,6 +99,7 @@ def login(
         user_agent=(body.user_agent or "")[:200] or None,
     )
     session.add(login_session)
+    forget_failures(session, key, body.client_ip)
     user.last_login_at = now
     if user.password_hash and deps.hashing.needs_rehash(user.password_hash):
         user.password_hash = deps.hashing.hash(body.password)
