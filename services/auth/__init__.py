@@ -11,6 +11,7 @@ from common.config import Settings, load_settings
 from common.datakey import SecretBox, load_data_key
 from common.http.service import create_service_app
 from common.principal import PrincipalSigner, load_private_key
+from common.servicekey import ServiceCredentialVerifier, load_service_key
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 NAME = "auth"
@@ -42,6 +43,9 @@ def create_app(
         policy=SessionPolicy(
             idle=timedelta(minutes=settings.session_idle_minutes),
             absolute=timedelta(hours=settings.session_absolute_hours),
+        ),
+        internal=ServiceCredentialVerifier(
+            load_service_key(settings.service_key, settings.keys_dir)
         ),
     )
     return app

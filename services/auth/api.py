@@ -1,27 +1,34 @@
 """The auth service's HTTP API: thin views that parse, call one operation, shape JSON.
 
 ``/internal/*`` endpoints serve the gateway: they turn credentials, session cookies and
-access tokens into short-lived principal tokens. They are public in the sense that the
-caller proves itself with the secret it sends, exactly as through the gateway.
+access tokens into short-lived principal tokens, and list revoked credentials. They need
+no principal, but they do need the service credential (common.servicekey): whoever merely
+reaches the port gets 401, a wrong credential 403 — so the client address the gateway
+reports for throttling can be trusted.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from common.errors import Forbidden, Unauthenticated
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
+from common.http.problems import domain_error_response
 from common.http.service import current_principal, db
-from common.schemas import PageQuery
+from common.schemas import PageQuery, Query
+from common.servicekey import HEADER, BadCredential, MissingCredential
 from services.auth.models import AuditEntry
 from services.auth.operations import (
     AuthDeps,
     account,
     invitations,
     mfa,
+    revocations,
     sessions,
     signin,
     tenants,
@@ -48,6 +55,21 @@ from services.auth.schemas import (
 )
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.before_request
+def _internal_callers_only() -> Response | None:
+    if not request.path.startswith("/internal/"):
+        return None
+    try:
+        deps().internal.verify(request.headers.get(HEADER), request.method, request.path)
+    except MissingCredential:
+        return domain_error_response(
+            Unauthenticated("Internal route", code="service_credential_required")
+        )
+    except BadCredential:
+        return domain_error_response(Forbidden("Internal route", code="bad_service_credential"))
+    return None
 
 
 def deps() -> AuthDeps:
@@ -108,6 +130,35 @@ def internal_logout(body: SessionTokenBody) -> tuple[str, int]:
 )
 def internal_resolve_token(body: AccessTokenResolveBody) -> Response:
     return jsonify(_resolved_json(tokens.resolve_access_token(db(), deps(), body.token)))
+
+
+class RevocationQuery(Query):
+    since: datetime | None = None
+
+
+@bp.get("/internal/revocations")
+@endpoint(
+    "Credentials ended since a moment (auth's clock): the gateway drops them from its cache",
+    query=RevocationQuery,
+    public=True,
+    tags=("internal",),
+)
+def internal_revocations(query: RevocationQuery) -> Response:
+    return jsonify(revocations.feed(db(), query.since))
+
+
+@bp.before_request
+def _refuse_ended_credentials() -> Response | None:
+    """A principal token minted before its session, token, user or organization ended is
+    refused here at once (other services learn it from events within a second)."""
+    principal = g.get("principal")
+    if principal is None:
+        return None
+    reason = revocations.refusal(db(), principal)
+    if reason is None:
+        return None
+    g.principal = None
+    return domain_error_response(Unauthenticated("This sign-in has ended", code=reason))
 
 
 # --- identity --------------------------------------------------------------------------

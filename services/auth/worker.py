@@ -14,6 +14,7 @@ from common.messaging.service_worker import run_service_worker
 from common.messaging.worker import PeriodicTask
 from services.auth import NAME
 from services.auth.models import MailOutbox, OutboxEvent
+from services.auth.operations.revocations import prune_feed
 from services.auth.operations.throttle import prune_failures
 
 MAIL_POLL_SECONDS = 0.5
@@ -39,7 +40,7 @@ def main() -> int:
         periodic=[
             PeriodicTask("send-mail", MAIL_POLL_SECONDS, lambda: _discard(mail.run_once())),
             PeriodicTask("prune-mail", 3600, lambda: _discard(mail.prune())),
-            PeriodicTask("prune-login-failures", 600, lambda: _prune(session_factory)),
+            PeriodicTask("prune-failures-and-revocations", 600, lambda: _prune(session_factory)),
         ],
     )
 
@@ -47,6 +48,7 @@ def main() -> int:
 def _prune(session_factory: sessionmaker[Session]) -> None:
     with session_factory() as session:
         prune_failures(session)
+        prune_feed(session)
 
 
 def _discard(_: object) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from common.clock import utcnow
 from common.errors import FieldError, ValidationFailed
 from common.principal import Principal
+from common.revocation import PAT_PREFIX
 from services.auth.domain.passwords import password_problems
 from services.auth.models import LoginSession
 from services.auth.operations import AuthDeps
@@ -21,6 +20,7 @@ from services.auth.operations.common import (
     org_as_dict,
     user_as_dict,
 )
+from services.auth.operations.revocations import end_credentials_of
 from services.auth.operations.sessions import live_user
 from services.auth.schemas import PasswordChange
 
@@ -42,6 +42,12 @@ def me(session: Session, principal: Principal) -> dict[str, Any]:
     }
 
 
+def _calling_token(principal: Principal) -> uuid.UUID | None:
+    if principal.token_id.startswith(PAT_PREFIX):
+        return uuid.UUID(principal.token_id.removeprefix(PAT_PREFIX))
+    return None
+
+
 def change_password(
     session: Session, deps: AuthDeps, principal: Principal, body: PasswordChange
 ) -> None:
@@ -56,12 +62,15 @@ def change_password(
     if problems:
         raise ValidationFailed([FieldError("new_password", p.message, p.code) for p in problems])
     user.password_hash = deps.hashing.hash(body.new_password)
-    # Other sessions end: whoever knew the old password is signed out everywhere else.
-    others = sa.update(LoginSession).where(
-        LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)
+    # Whoever knew the old password is signed out everywhere else: every other session
+    # and every access token end (the credential making this call stays).
+    end_credentials_of(
+        session,
+        [user.id],
+        "password_changed",
+        principal,
+        keep_session=uuid.UUID(principal.session_id) if principal.session_id else None,
+        keep_token=_calling_token(principal),
     )
-    if principal.session_id:
-        others = others.where(LoginSession.id != uuid.UUID(principal.session_id))
-    session.execute(others.values(revoked_at=utcnow(), revoke_reason="password_changed"))
     audit(session, principal, "user.password_change", "user", user.id)
     session.commit()

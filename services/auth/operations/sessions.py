@@ -6,19 +6,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import Unauthenticated
 from common.principal import Principal
 from services.auth.domain import secrets as sec
-from services.auth.models import AccessToken, LoginSession, User
+from services.auth.models import LoginSession, User
 from services.auth.operations import AuthDeps
 from services.auth.operations.common import audit, mfa_required_for, principal_for
+from services.auth.operations.revocations import end_session
 
 TOUCH_EVERY = timedelta(seconds=30)
 """Sessions record activity at most this often: the idle clock needs no finer grain."""
@@ -54,9 +53,8 @@ def revoke_by_secret(session: Session, secret: str, reason: str) -> LoginSession
     row = session.scalar(
         sa.select(LoginSession).where(LoginSession.token_hash == sec.digest(secret))
     )
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = utcnow()
-        row.revoke_reason = reason
+    if row is not None:
+        end_session(session, row, reason, principal_for(row.user))
     return row
 
 
@@ -101,23 +99,6 @@ def logout(session: Session, secret: str) -> None:
             org_id=row.user.org_id,
         )
     session.commit()
-
-
-def revoke_user_sessions(session: Session, user_ids: list[uuid.UUID], reason: str) -> int:
-    """End every live session and access token of these users (in the caller's transaction)."""
-    now = utcnow()
-    result = session.execute(
-        sa.update(LoginSession)
-        .where(LoginSession.user_id.in_(user_ids), LoginSession.revoked_at.is_(None))
-        .values(revoked_at=now, revoke_reason=reason)
-    )
-    ended = cast(CursorResult[Any], result).rowcount
-    session.execute(
-        sa.update(AccessToken)
-        .where(AccessToken.user_id.in_(user_ids), AccessToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    return ended
 
 
 def live_user(session: Session, user_id: uuid.UUID) -> User:

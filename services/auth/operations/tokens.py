@@ -15,6 +15,7 @@ from services.auth.domain import secrets as sec
 from services.auth.models import AccessToken
 from services.auth.operations import AuthDeps
 from services.auth.operations.common import audit
+from services.auth.operations.revocations import end_token
 from services.auth.operations.sessions import TOUCH_EVERY, Resolved, resolved
 from services.auth.schemas import TokenCreate
 
@@ -84,6 +85,6 @@ def revoke_access_token(session: Session, principal: Principal, token_id: uuid.U
     if row is None or row.user_id != principal.user_id:
         raise NotFound("No such token")
     if row.revoked_at is None:
-        row.revoked_at = utcnow()
+        end_token(session, row, "revoked_by_owner", principal)
         audit(session, principal, "token.revoke", "access_token", row.id)
     session.commit()

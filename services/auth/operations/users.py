@@ -25,7 +25,7 @@ from services.auth.domain.access import (
 )
 from services.auth.mails import user_added_notice
 from services.auth.models import MailOutbox, Organization, User
-from services.auth.operations import AuthDeps
+from services.auth.operations import AuthDeps, revocations
 from services.auth.operations.common import (
     actor_label,
     added_by,
@@ -35,7 +35,6 @@ from services.auth.operations.common import (
     user_by_email,
 )
 from services.auth.operations.invitations import as_answer, issue_invitation
-from services.auth.operations.sessions import revoke_user_sessions
 from services.auth.schemas import UserInvite, UserUpdate
 
 
@@ -225,15 +224,14 @@ def update_user(
         user.role = new_role
     if "name" in changed:
         user.name = changed["name"]
-    deactivated = False
     if "active" in changed and changed["active"] != user.active:
         user.active = changed["active"]
-        if not user.active:
-            revoke_user_sessions(session, [user.id], "user_deactivated")
-            deactivated = True
+        session.flush()
+        if user.active:
+            events.user_reactivated(session, user, principal)
+        else:
+            revocations.user_deactivated(session, user, principal)
     session.flush()
-    if deactivated:
-        events.user_deactivated(session, user, principal)
     audit(
         session,
         principal,
