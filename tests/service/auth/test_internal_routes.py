@@ -28,7 +28,11 @@ def internal_routes(app: Flask) -> set[str]:
 
 
 def test_every_internal_route_is_covered_here(app: Flask) -> None:
-    assert internal_routes(app) - {"/internal/revocations"} == {p for p, _ in INTERNAL_CALLS}
+    assert internal_routes(app) == {p for p, _ in INTERNAL_CALLS} | {"/internal/revocations"}
+
+
+def test_the_revocation_list_needs_the_credential_too(bare_client: FlaskClient) -> None:
+    assert bare_client.get("/internal/revocations").status_code == 401
 
 
 @pytest.mark.parametrize(("path", "body"), INTERNAL_CALLS)
