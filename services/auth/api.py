@@ -20,12 +20,13 @@ from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.problems import domain_error_response
 from common.http.service import current_principal, db
-from common.schemas import PageQuery, Query
+from common.schemas import AuditQuery, PageQuery, Query
 from common.servicekey import HEADER, BadCredential, MissingCredential
 from services.auth.models import AuditEntry
 from services.auth.operations import (
     AuthDeps,
     account,
+    consortium_log,
     invitations,
     mfa,
     revocations,
@@ -252,6 +253,16 @@ def get_consortium(consortium_id: uuid.UUID) -> Response:
 @endpoint("Edit a consortium", body=ConsortiumUpdate)
 def update_consortium(consortium_id: uuid.UUID, body: ConsortiumUpdate) -> Response:
     return jsonify(tenants.update_consortium(db(), current_principal(), consortium_id, body))
+
+
+@bp.get("/consortia/<uuid:consortium_id>/audit")
+@endpoint(
+    "The consortium admins' own log: registrations, suspensions, people added to members, "
+    "policy changes (consortium and platform admins)",
+    query=AuditQuery,
+)
+def consortium_audit(consortium_id: uuid.UUID, query: AuditQuery) -> Response:
+    return jsonify(consortium_log.consortium_log(db(), current_principal(), consortium_id, query))
 
 
 @bp.post("/organizations")
