@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 
 JST = timezone(timedelta(hours=9), "JST")
 """Japan has no daylight saving time, so a fixed offset is exact."""
+
+
+Clock = Callable[[], datetime]
+"""Answers "now" as aware UTC; services take one so tests can move time."""
 
 
 def utcnow() -> datetime:

@@ -93,3 +93,8 @@ class Unavailable(DomainError):
     status = 503
     title = "Service unavailable"
     code = "unavailable"
+
+
+class UnusableEvent(ValueError):
+    """An event lacks what its type promises (docs/events.md): no retry can apply it, so the
+    consumer sends it to the dead-letter queue at once, with this message as the reason."""

@@ -7,6 +7,8 @@ import pytest
 
 from common.testing.databases import server_broker_url, server_database_url
 
+pytest_plugins = ["common.testing.plugin"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     have_servers = bool(server_database_url() and server_broker_url())

@@ -166,9 +166,9 @@ def serve(name: str) -> None:
 @click.argument("service", type=click.Choice(sorted(WORKERS)))
 def worker(service: str) -> None:
     """Run SERVICE's outbox relay, event consumer and periodic jobs until SIGTERM."""
-    module_name, _, function = WORKERS[service].partition(":")
-    main = getattr(importlib.import_module(module_name), function)
-    raise SystemExit(main())
+    module_name, _, attribute = WORKERS[service].partition(":")
+    definition = getattr(importlib.import_module(module_name), attribute)
+    raise SystemExit(definition.run_worker())
 
 
 @cli.command()

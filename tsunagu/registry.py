@@ -12,7 +12,8 @@ WEB_APPS = {
     "gateway": "gateway:create_app()",
     **{service: f"services.{service}:create_app()" for service in SERVICES},
 }
-WORKERS = {service: f"services.{service}.worker:main" for service in SERVICES}
+WORKERS = {service: f"services.{service}:SERVICE" for service in SERVICES}
+"""Each service's definition (common.service), whose ``run_worker`` is its worker process."""
 
 
 def migrations_dir(service: str) -> Path:

@@ -1,9 +1,7 @@
-"""The skeleton every back-end service app shares.
-
-``create_service_app`` wires what is the same everywhere — request ids, principal
-verification (401 at the service itself without a valid token), a per-request
-database session, problem answers, ``/healthz``, ``/readyz``, ``/metrics``,
-``/openapi.json`` — so a service's own factory only adds its blueprints.
+"""The skeleton every back-end service app shares, built from its definition
+(common.service): request ids, principal verification (401 at the service itself without
+a valid token), the org gate, a per-request database session, problem answers, the audit
+of refused accesses, ``/healthz``, ``/readyz``, ``/metrics``, ``/openapi.json``.
 """
 
 from __future__ import annotations
@@ -11,22 +9,26 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.audit import AuditMixin, record_audit
 from common.config import Settings
-from common.db import make_engine, make_session_factory
-from common.errors import Unauthenticated
+from common.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from common.http.metrics import LATENCY, REQUESTS, metrics_response
 from common.http.openapi import build_openapi, endpoint_meta
 from common.http.problems import domain_error_response, register_problem_handlers
+from common.orgdirectory import org_gate as gate_for
 from common.principal import InvalidPrincipal, Principal, PrincipalVerifier, load_public_key
 from common.readiness import standard_checks
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
+
+if TYPE_CHECKING:
+    from common.service import Runtime, ServiceDefinition
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,18 @@ _OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
 @dataclass(frozen=True)
 class ServiceContext:
     name: str
-    settings: Settings
-    session_factory: sessionmaker[Session]
+    runtime: Runtime
     verifier: PrincipalVerifier
+    deps: Any
+    """What the service definition's ``dependencies`` built (see common.service)."""
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        return self.runtime.session_factory
 
 
 def service_context() -> ServiceContext:
@@ -77,32 +88,22 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def create_service_app(
-    name: str,
-    settings: Settings,
-    *,
-    blueprints: Iterable[Blueprint],
-    session_factory: sessionmaker[Session] | None = None,
-    org_gate: OrgGate | None = None,
-    config: Mapping[str, Any] | None = None,
-) -> Flask:
-    """A service app on its own database (or on ``session_factory``, as tests give), verifying
-    principals with the auth service's public key, reporting database and broker at /readyz."""
-    engine = None
-    if session_factory is None:
-        # Statement parameters can carry names and notes: keep them out of errors and logs.
-        engine = make_engine(settings.database_url(name), hide_parameters=True)
-        session_factory = make_session_factory(engine)
+def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: Any) -> Flask:
+    """The service's app on ``runtime``'s database, verifying principals with the auth
+    service's public key, reporting database and broker at /readyz, auditing refusals."""
+    settings = runtime.settings
+    name = definition.name
     verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
-    readiness_checks = standard_checks(settings, engine)
+    readiness_checks = standard_checks(settings, runtime.engine)
     app = Flask(name)
-    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=20 * 1024 * 1024)
-    if config:
-        app.config.update(config)
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=definition.max_body_bytes)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["tsunagu"] = ServiceContext(name, settings, session_factory, verifier)
+    app.extensions["tsunagu"] = ServiceContext(name, runtime, verifier, deps)
     register_problem_handlers(app)
+    directory = definition.model("OrgDirectoryEntry")
+    org_gate: OrgGate | None = gate_for(directory) if directory is not None else None
+    register_refusal_audit(app, definition.model("AuditEntry"))
     checks = dict(readiness_checks)
 
     @app.before_request
@@ -180,6 +181,35 @@ def create_service_app(
     def openapi() -> Response:
         return jsonify(build_openapi(app, f"Tsunagu {name} service"))
 
-    for blueprint in blueprints:
+    for blueprint in definition.blueprints():
         app.register_blueprint(blueprint)
     return app
+
+
+def register_refusal_audit(app: Flask, audit_model: type[AuditMixin] | None) -> None:
+    """Refused accesses are audited (DESIGN §3): a 404 for another tenant's id or a 403 for
+    a role is written to the caller's org's log, in a transaction of its own (whatever the
+    refused operation had begun is rolled back first)."""
+    if audit_model is None:
+        return
+
+    @app.errorhandler(NotFound)
+    @app.errorhandler(Forbidden)
+    def _refused(error: DomainError) -> Response:
+        principal: Principal | None = g.get("principal")
+        if principal is not None and principal.org_id is not None:
+            session = db()
+            session.rollback()
+            ids = [str(v) for v in (request.view_args or {}).values() if isinstance(v, uuid.UUID)]
+            record_audit(
+                session,
+                audit_model,
+                action=f"refused.{request.endpoint or 'unknown'}",
+                resource_type="request",
+                resource_id=ids[0] if ids else None,
+                principal=principal,
+                outcome="denied",
+                details={"status": error.status, "method": request.method},
+            )
+            session.commit()
+        return domain_error_response(error)

@@ -8,7 +8,8 @@ after that commit.
 
 What happens to a message:
 
-- not a valid envelope → dead-letter queue at once (retrying cannot help);
+- not a valid envelope, or data its handler cannot use (``UnusableEvent``) → dead-letter queue
+  at once (retrying cannot help);
 - a type this service has no handler for → ack and ignore;
 - applied (or already applied before) → ack;
 - the database is unreachable, locked or failing over (infrastructure) → back off and requeue,
@@ -32,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.clock import utcnow
+from common.errors import UnusableEvent
 from common.messaging import topology
 from common.messaging.backoff import Backoff, delay_for_attempt
 from common.messaging.broker import Publisher, broker_errors, connect, open_connection
@@ -167,6 +169,11 @@ class EventConsumer:
         log = {"event_id": str(event.id), "event_type": event.type, "consumer": self.name}
         try:
             applied = self.apply(event)
+        except UnusableEvent as exc:
+            # The data cannot fit whatever the retries: dead-letter it now, with the reason.
+            logger.error("unusable event dead-lettered", extra={**log, "error": str(exc)})
+            self._dead_letter(message, f"UnusableEvent: {exc}", attempts=attempts)
+            return
         except Exception as exc:
             if _is_infrastructure_error(exc):
                 delay = self._infrastructure_backoff.next()

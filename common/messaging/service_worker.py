@@ -1,39 +1,34 @@
-"""The worker process of a service: its outbox relay, its event consumer (if it hears
-anything) and its periodic jobs, wired from settings the same way for every service."""
+"""The worker of a service, built from its definition (common.service): its outbox relay
+(if its models have an ``OutboxEvent``), its event consumer (if its ``consumers.HANDLERS``
+hear anything) and its periodic jobs — wired from settings the same way for every service."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import timedelta
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from common.config import Settings
 from common.logging import configure_logging
-from common.messaging.consumer import EventConsumer, Handler
-from common.messaging.outbox import OutboxMixin, ProcessedEventMixin
+from common.messaging.consumer import EventConsumer
 from common.messaging.relay import OutboxRelay
 from common.messaging.worker import PeriodicTask, run_worker
+
+if TYPE_CHECKING:
+    from common.service import Runtime, ServiceDefinition, WorkerParts
 
 OUTBOX_KEPT = timedelta(days=7)
 
 
-def run_service_worker(
-    *,
-    service: str,
-    settings: Settings,
-    session_factory: sessionmaker[Session],
-    outbox_model: type[OutboxMixin] | None,
-    processed_model: type[ProcessedEventMixin] | None = None,
-    handlers: Mapping[str, Handler] | None = None,
-    periodic: Sequence[PeriodicTask] = (),
-) -> int:
-    configure_logging(f"{service}-worker", settings.log_level, settings.log_format)
+def build_worker_parts(definition: ServiceDefinition, runtime: Runtime) -> WorkerParts:
+    from common.service import WorkerParts
+
+    settings = runtime.settings
+    tasks = list(definition.periodic(runtime))
     relay = None
-    tasks = list(periodic)
+    outbox_model = definition.model("OutboxEvent")
     if outbox_model is not None:
         relay = OutboxRelay(
-            session_factory=session_factory,
+            session_factory=runtime.session_factory,
             outbox_model=outbox_model,
             broker_url=settings.broker_url,
             namespace=settings.broker_namespace,
@@ -42,11 +37,14 @@ def run_service_worker(
         prune = relay.prune_published
         tasks.append(PeriodicTask("prune-outbox", 3600, lambda: _discard(prune(OUTBOX_KEPT))))
     consumer = None
+    handlers = definition.handlers()
     if handlers:
-        assert processed_model is not None, "a consuming worker needs its ProcessedEvent model"
+        processed_model = definition.model("ProcessedEvent")
+        if processed_model is None:
+            raise TypeError(f"{definition.name} consumes events but has no ProcessedEvent model")
         consumer = EventConsumer(
-            name=service,
-            session_factory=session_factory,
+            name=definition.name,
+            session_factory=runtime.session_factory,
             processed_model=processed_model,
             handlers=handlers,
             broker_url=settings.broker_url,
@@ -54,7 +52,17 @@ def run_service_worker(
             poll_seconds=settings.consumer_poll_seconds,
             visibility_timeout=settings.broker_visibility_timeout,
         )
-    return run_worker(name=f"{service}-worker", relay=relay, consumer=consumer, periodic=tasks)
+    return WorkerParts(relay=relay, consumer=consumer, periodic=tuple(tasks))
+
+
+def run_worker_parts(service: str, settings: Settings, parts: WorkerParts) -> int:
+    configure_logging(f"{service}-worker", settings.log_level, settings.log_format)
+    return run_worker(
+        name=f"{service}-worker",
+        relay=parts.relay,
+        consumer=parts.consumer,
+        periodic=parts.periodic,
+    )
 
 
 def _discard(_: object) -> None:

@@ -2,43 +2,34 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from sqlalchemy.orm import Session, sessionmaker
+from common.service import Runtime, ServiceDefinition
 
-from common.config import Settings, load_settings
-from common.datakey import SecretBox, load_data_key
-from common.http.service import create_service_app
-from common.principal import PrincipalSigner, load_private_key
-from common.servicekey import ServiceCredentialVerifier, load_service_key
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-NAME = "auth"
+if TYPE_CHECKING:
+    from common.messaging.worker import PeriodicTask
+    from services.auth.operations import AuthDeps
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    session_factory: sessionmaker[Session] | None = None,
-) -> Flask:
+def _dependencies(runtime: Runtime) -> AuthDeps:
     from datetime import timedelta
 
-    from services.auth.api import bp
+    from common.datakey import SecretBox, load_data_key
+    from common.principal import PrincipalSigner, load_private_key
+    from common.servicekey import ServiceCredentialVerifier, load_service_key
     from services.auth.domain.passwords import PasswordHashing
     from services.auth.domain.sessions import SessionPolicy
     from services.auth.operations import AuthDeps
 
-    settings = settings or load_settings()
-    signer = PrincipalSigner(
-        load_private_key(settings.principal_private_key, settings.keys_dir),
-        ttl_seconds=settings.principal_ttl_seconds,
-    )
-    app = create_service_app(NAME, settings, session_factory=session_factory, blueprints=[bp])
-    app.extensions["auth_deps"] = AuthDeps(
+    settings = runtime.settings
+    return AuthDeps(
         settings=settings,
         hashing=PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_kib),
-        signer=signer,
+        signer=PrincipalSigner(
+            load_private_key(settings.principal_private_key, settings.keys_dir),
+            ttl_seconds=settings.principal_ttl_seconds,
+        ),
         secrets=SecretBox(load_data_key(settings.data_key, settings.keys_dir)),
         policy=SessionPolicy(
             idle=timedelta(minutes=settings.session_idle_minutes),
@@ -48,4 +39,50 @@ def create_app(
             load_service_key(settings.service_key, settings.keys_dir)
         ),
     )
-    return app
+
+
+MAIL_POLL_SECONDS = 0.5
+HOUSEKEEPING_SECONDS = 600.0
+
+
+def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
+    """The worker sends the mail outbox, and forgets sign-in failures and revocations older
+    than anything still looks back at (the audit log keeps the record)."""
+    from common.datakey import SecretBox, load_data_key
+    from common.mail import MailDelivery, transport_from_url
+    from common.messaging.worker import PeriodicTask
+    from services.auth.models import MailOutbox
+    from services.auth.operations.revocations import prune_feed
+    from services.auth.operations.throttle import prune_failures
+
+    settings = runtime.settings
+    session_factory = runtime.session_factory
+    mail = MailDelivery(
+        session_factory=session_factory,
+        model=MailOutbox,
+        box=SecretBox(load_data_key(settings.data_key, settings.keys_dir)),
+        transport=transport_from_url(settings.mail_url),
+        sender=settings.mail_from,
+    )
+
+    def send_mail() -> None:
+        mail.run_once()
+
+    def housekeeping() -> None:
+        mail.prune()
+        with session_factory() as session:
+            prune_failures(session)
+            prune_feed(session)
+
+    return [
+        PeriodicTask("send-mail", MAIL_POLL_SECONDS, send_mail),
+        PeriodicTask("auth-housekeeping", HOUSEKEEPING_SECONDS, housekeeping),
+    ]
+
+
+SERVICE = ServiceDefinition(
+    name="auth", package=__name__, dependencies=_dependencies, periodic=_periodic
+)
+NAME = SERVICE.name
+MIGRATIONS = SERVICE.migrations
+create_app = SERVICE.create_app

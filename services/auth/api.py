@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from common.errors import Forbidden, Unauthenticated
 from common.http.audit_api import add_audit_route
@@ -21,6 +21,7 @@ from common.http.openapi import endpoint
 from common.http.problems import domain_error_response
 from common.http.service import current_principal, db
 from common.schemas import AuditQuery, PageQuery, Query
+from common.service import dependencies
 from common.servicekey import HEADER, BadCredential, MissingCredential
 from services.auth.models import AuditEntry
 from services.auth.operations import (
@@ -74,8 +75,7 @@ def _internal_callers_only() -> Response | None:
 
 
 def deps() -> AuthDeps:
-    result: AuthDeps = current_app.extensions["auth_deps"]
-    return result
+    return dependencies(AuthDeps)
 
 
 def _resolved_json(resolved: sessions.Resolved) -> dict[str, Any]:

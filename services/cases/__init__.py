@@ -3,31 +3,41 @@ consents, sensitive notes, spreadsheet imports — and the referral packet."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from sqlalchemy.orm import Session, sessionmaker
+from common.service import Runtime, ServiceDefinition
 
-from common.config import Settings, load_settings
-from common.http.service import create_service_app
-from common.orgdirectory import org_gate
+if TYPE_CHECKING:
+    from common.messaging.worker import PeriodicTask
 
-MIGRATIONS = Path(__file__).parent / "migrations"
-NAME = "cases"
+IMPORT_POLL_SECONDS = 1.0
+HOUSEKEEPING_SECONDS = 600.0
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    session_factory: sessionmaker[Session] | None = None,
-) -> Flask:
-    from services.cases.api import bp
-    from services.cases.models import OrgDirectoryEntry
+def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
+    """Queued spreadsheet imports are committed by the worker, not in a web request."""
+    from common.messaging.worker import PeriodicTask
+    from services.cases.operations import imports
 
-    return create_service_app(
-        NAME,
-        settings or load_settings(),
-        session_factory=session_factory,
-        blueprints=[bp],
-        org_gate=org_gate(OrgDirectoryEntry),
-    )
+    session_factory = runtime.session_factory
+    concurrent = runtime.engine is None or runtime.engine.dialect.name != "sqlite"
+
+    def housekeeping() -> None:
+        with session_factory() as session:
+            imports.housekeeping(session)
+
+    return [
+        PeriodicTask(
+            "imports",
+            IMPORT_POLL_SECONDS,
+            lambda: imports.run_queued(session_factory, concurrent_writes=concurrent),
+        ),
+        PeriodicTask("import-housekeeping", HOUSEKEEPING_SECONDS, housekeeping),
+    ]
+
+
+SERVICE = ServiceDefinition(name="cases", package=__name__, periodic=_periodic)
+NAME = SERVICE.name
+MIGRATIONS = SERVICE.migrations
+create_app = SERVICE.create_app

@@ -1,22 +1,20 @@
 """The cases service's HTTP API: thin views that parse, call one operation, shape JSON.
 
 Every route with an id answers 404 for another tenant's id (the operations load with
-tenant scoping); the refusal itself is written to the caller's org's audit log."""
+tenant scoping); the service skeleton writes the refusal to the caller's org's audit log."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from common.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from common.errors import FieldError, ValidationFailed
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
-from common.http.problems import domain_error_response
 from common.http.service import current_principal, db
 from services.cases.models import AuditEntry
 from services.cases.operations import cases, consents, imports, notes, records
-from services.cases.operations.common import audit
 from services.cases.schemas import (
     ActivityCreate,
     CaseCreate,
@@ -36,28 +34,6 @@ from services.cases.schemas import (
 
 bp = Blueprint("cases", __name__)
 TAGS = ("cases",)
-
-
-@bp.errorhandler(NotFound)
-@bp.errorhandler(Forbidden)
-def _refused(error: DomainError) -> Response:
-    """Log the refusal (refused accesses are audited, DESIGN §3) in the caller's org."""
-    principal = g.get("principal")
-    if principal is not None and principal.org_id is not None:
-        session = db()
-        session.rollback()
-        ids = [str(v) for v in (request.view_args or {}).values() if isinstance(v, uuid.UUID)]
-        audit(
-            session,
-            principal,
-            f"refused.{request.endpoint or 'unknown'}",
-            "request",
-            ids[0] if ids else None,
-            outcome="denied",
-            details={"status": error.status, "method": request.method},
-        )
-        session.commit()
-    return domain_error_response(error)
 
 
 # --- cases -----------------------------------------------------------------------------

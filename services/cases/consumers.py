@@ -10,12 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from common.audit import record_audit
 from common.messaging.envelope import Event
+from common.messaging.payloads import EventPayload, payload_of
 from common.orgdirectory import org_handlers
 from services.cases import events
 from services.cases.domain.packets import split_sensitive
@@ -38,9 +38,7 @@ ANONYMOUS_NAME = "（紹介・匿名）"
 """The display name of a case opened from a packet that carried no identity."""
 
 
-class _Accepted(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _Accepted(EventPayload):
     referral_id: uuid.UUID
     from_org_id: uuid.UUID
     to_org_id: uuid.UUID
@@ -83,14 +81,7 @@ def _person_from_packet(org_id: uuid.UUID, person_key: uuid.UUID, packet: dict[s
 def open_case_from_referral(session: Session, event: Event) -> None:
     """Exactly one case per referral: a redelivery finds the case and stops; two
     deliveries racing meet the unique origin_referral_id and the loser stops."""
-    try:
-        data = _Accepted.model_validate(event.data)
-    except ValidationError as exc:
-        # Name the fields only: the values may be personal data, and this text is logged.
-        where = ", ".join(
-            ".".join(str(p) for p in e["loc"]) for e in exc.errors(include_input=False)
-        )
-        raise ValueError(f"referral.accepted without what a case needs: {where}") from None
+    data = payload_of(event, _Accepted)
     existing = sa.select(Case.id).where(Case.origin_referral_id == data.referral_id)
     if session.scalar(existing) is not None:
         return

@@ -2,47 +2,59 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from flask import Flask
-from sqlalchemy.orm import Session, sessionmaker
-
-from common.config import Settings, load_settings
-from common.http.service import create_service_app
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-NAME = "referrals"
+from common.service import Runtime, ServiceDefinition
 
 if TYPE_CHECKING:
+    from common.messaging.worker import PeriodicTask
     from services.referrals.cases_client import PacketSource
-
-
-def create_app(
-    settings: Settings | None = None,
-    *,
-    session_factory: sessionmaker[Session] | None = None,
-    packet_source: PacketSource | None = None,
-) -> Flask:
-    """``packet_source`` stands in for the cases service in tests; by default the packet is
-    fetched over HTTP from ``TSUNAGU_CASES_URL``."""
-    from common.orgdirectory import org_gate
-    from services.referrals.api import bp
-    from services.referrals.cases_client import HttpPacketSource
-    from services.referrals.models import OrgDirectoryEntry
     from services.referrals.operations import ReferralDeps
 
-    settings = settings or load_settings()
-    app = create_service_app(
-        NAME,
-        settings,
-        session_factory=session_factory,
-        blueprints=[bp],
-        org_gate=org_gate(OrgDirectoryEntry),
-    )
+DEADLINE_INTERVAL_SECONDS = 60.0
+"""Override with TSUNAGU_X_REFERRAL_DEADLINE_SECONDS (tests, demos)."""
+
+
+def _dependencies(runtime: Runtime, *, packet_source: PacketSource | None = None) -> ReferralDeps:
+    """``packet_source`` stands in for the cases service in tests; by default the packet is
+    fetched over HTTP from ``TSUNAGU_CASES_URL``."""
+    from services.referrals.cases_client import HttpPacketSource
+    from services.referrals.operations import ReferralDeps
+
+    settings = runtime.settings
     if packet_source is None:
         packet_source = HttpPacketSource(
             settings.service_url("cases"), timeout=settings.upstream_timeout_seconds
         )
-    app.extensions["referral_deps"] = ReferralDeps(packet_source=packet_source)
-    return app
+    return ReferralDeps(packet_source=packet_source, now=runtime.clock)
+
+
+def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
+    """Every minute: expire referrals past their respond-by day, flag those left unanswered
+    to the center, stop any that still rely on a withdrawn consent."""
+    from common.messaging.worker import PeriodicTask
+    from services.referrals.operations.deadlines import run_deadlines
+
+    interval = float(
+        runtime.settings.extra.get("TSUNAGU_X_REFERRAL_DEADLINE_SECONDS", DEADLINE_INTERVAL_SECONDS)
+    )
+    return [
+        PeriodicTask(
+            "referral-deadlines",
+            interval,
+            lambda: _discard(run_deadlines(runtime.session_factory, now=runtime.now())),
+        )
+    ]
+
+
+def _discard(_result: object) -> None:
+    return None
+
+
+SERVICE = ServiceDefinition(
+    name="referrals", package=__name__, dependencies=_dependencies, periodic=_periodic
+)
+NAME = SERVICE.name
+MIGRATIONS = SERVICE.migrations
+create_app = SERVICE.create_app

@@ -9,13 +9,14 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
 from common.errors import Unauthenticated
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.service import bearer_token, current_principal, db
 from common.schemas import PageQuery
+from common.service import dependencies
 from services.referrals.models import AuditEntry
 from services.referrals.operations import (
     ReferralDeps,
@@ -49,8 +50,7 @@ TAGS = ("referrals",)
 
 
 def deps() -> ReferralDeps:
-    result: ReferralDeps = current_app.extensions["referral_deps"]
-    return result
+    return dependencies(ReferralDeps)
 
 
 def _token() -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from common.audit import record_audit
 from common.clock import utcnow
 from common.messaging.envelope import Event
+from common.messaging.payloads import EventPayload, payload_of
 from common.orgdirectory import org_handlers
 from services.referrals.domain.states import Status
 from services.referrals.models import (
@@ -33,12 +34,37 @@ Handler = Callable[[Session, Event], None]
 LINKED = (Status.ACCEPTED.value, Status.COMPLETED.value)
 
 
-def _uuid(value: object) -> uuid.UUID | None:
-    return uuid.UUID(str(value)) if value else None
+class CaseOpened(EventPayload):
+    case_id: uuid.UUID
+    origin_referral_id: uuid.UUID | None = None
 
 
-def _when(value: object, fallback: datetime) -> datetime:
-    return datetime.fromisoformat(str(value)) if value else fallback
+class CaseEvent(EventPayload):
+    """case.closed, case.reopened."""
+
+    case_id: uuid.UUID
+
+
+class OutcomeRecorded(EventPayload):
+    case_id: uuid.UUID
+    type: str
+    path: str | None = None
+
+
+class ConsentRecorded(EventPayload):
+    consent_id: uuid.UUID
+    case_id: uuid.UUID | None = None
+    expires_at: datetime | None = None
+
+
+class ConsentWithdrawn(EventPayload):
+    consent_id: uuid.UUID
+    case_id: uuid.UUID | None = None
+    withdrawn_at: datetime | None = None
+
+
+class UserDeactivated(EventPayload):
+    user_id: uuid.UUID | None = None
 
 
 def _system_audit(
@@ -67,9 +93,9 @@ def _system_audit(
 
 def on_case_opened(session: Session, event: Event) -> None:
     """A case opened from a referral is the receiver's linked case: link it once."""
-    origin = _uuid(event.data.get("origin_referral_id"))
-    case_id = _uuid(event.data.get("case_id"))
-    if origin is None or case_id is None:
+    data = payload_of(event, CaseOpened)
+    origin, case_id = data.origin_referral_id, data.case_id
+    if origin is None:
         return
     referral = session.get(Referral, origin)
     if referral is None:
@@ -112,9 +138,7 @@ def on_case_opened(session: Session, event: Event) -> None:
         )
 
 
-def _linked(session: Session, case_id: uuid.UUID | None) -> tuple[CaseFact, Referral] | None:
-    if case_id is None:
-        return None
+def _linked(session: Session, case_id: uuid.UUID) -> tuple[CaseFact, Referral] | None:
     fact = session.get(CaseFact, case_id)
     if fact is None or fact.origin_referral_id is None:
         return None
@@ -126,7 +150,7 @@ def _linked(session: Session, case_id: uuid.UUID | None) -> tuple[CaseFact, Refe
 
 def _lifecycle(state: str, kind: str) -> Handler:
     def handle(session: Session, event: Event) -> None:
-        found = _linked(session, _uuid(event.data.get("case_id")))
+        found = _linked(session, payload_of(event, CaseEvent).case_id)
         if found is None:
             return  # not a case opened from a referral
         fact, referral = found
@@ -143,13 +167,12 @@ def _lifecycle(state: str, kind: str) -> Handler:
 
 
 def on_outcome_recorded(session: Session, event: Event) -> None:
-    found = _linked(session, _uuid(event.data.get("case_id")))
+    data = payload_of(event, OutcomeRecorded)
+    found = _linked(session, data.case_id)
     if found is None:
         return
     fact, referral = found
-    code = str(event.data.get("type") or "")
-    if event.data.get("path"):
-        code = f"{code}:{event.data['path']}"
+    code = f"{data.type}:{data.path}" if data.path else data.type
     if code and code not in fact.outcomes:
         fact.outcomes = [*fact.outcomes, code]
         if referral.status == Status.ACCEPTED:
@@ -170,27 +193,21 @@ def _consent_fact(session: Session, consent_id: uuid.UUID) -> ConsentFact:
 
 
 def on_consent_recorded(session: Session, event: Event) -> None:
-    consent_id = _uuid(event.data.get("consent_id"))
-    if consent_id is None:
-        return
-    fact = _consent_fact(session, consent_id)
-    fact.case_id = _uuid(event.data.get("case_id"))
-    expires = event.data.get("expires_at")
-    fact.expires_at = datetime.fromisoformat(str(expires)) if expires else None
+    data = payload_of(event, ConsentRecorded)
+    fact = _consent_fact(session, data.consent_id)
+    fact.case_id = data.case_id
+    fact.expires_at = data.expires_at
     fact.updated_at = utcnow()
 
 
 def on_consent_withdrawn(session: Session, event: Event) -> None:
     """Stop every referral relying on the consent that is not accepted yet; tell the sender.
     What the receiver has already seen cannot be recalled (DESIGN §3)."""
-    consent_id = _uuid(event.data.get("consent_id"))
-    if consent_id is None:
-        return
+    data = payload_of(event, ConsentWithdrawn)
+    consent_id = data.consent_id
     fact = _consent_fact(session, consent_id)
-    fact.case_id = fact.case_id or _uuid(event.data.get("case_id"))
-    fact.withdrawn_at = fact.withdrawn_at or _when(
-        event.data.get("withdrawn_at"), event.occurred_at
-    )
+    fact.case_id = fact.case_id or data.case_id
+    fact.withdrawn_at = fact.withdrawn_at or data.withdrawn_at or event.occurred_at
     fact.updated_at = utcnow()
     session.flush()
     now = utcnow()
@@ -207,7 +224,7 @@ def on_consent_withdrawn(session: Session, event: Event) -> None:
 def on_user_deactivated(session: Session, event: Event) -> None:
     """Referrals belong to organizations, not to people: a deactivated user's referrals stay
     with their org, and there is no grant to revoke here. The fact is recorded."""
-    user_id = _uuid(event.data.get("user_id")) or event.subject_id
+    user_id = payload_of(event, UserDeactivated).user_id or event.subject_id
     _system_audit(
         session, "user.deactivated", "user", user_id, event.org_id, actor_id=event.actor_id
     )

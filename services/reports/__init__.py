@@ -3,31 +3,9 @@ referral flow, monthly figures, exports and frozen snapshots."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from common.service import ServiceDefinition
 
-from flask import Flask
-from sqlalchemy.orm import Session, sessionmaker
-
-from common.config import Settings, load_settings
-from common.http.service import create_service_app
-from common.orgdirectory import org_gate
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-NAME = "reports"
-
-
-def create_app(
-    settings: Settings | None = None,
-    *,
-    session_factory: sessionmaker[Session] | None = None,
-) -> Flask:
-    from services.reports.api import bp
-    from services.reports.models import OrgDirectoryEntry
-
-    return create_service_app(
-        NAME,
-        settings or load_settings(),
-        session_factory=session_factory,
-        blueprints=[bp],
-        org_gate=org_gate(OrgDirectoryEntry),
-    )
+SERVICE = ServiceDefinition(name="reports", package=__name__)
+NAME = SERVICE.name
+MIGRATIONS = SERVICE.migrations
+create_app = SERVICE.create_app

@@ -21,11 +21,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from common.clock import utcnow
+from common.errors import UnusableEvent
 from common.fiscal import fiscal_year_of
 from common.messaging.envelope import Event
 from common.orgdirectory import ORG_EVENT_TYPES, apply_org_event
 from services.reports.domain.access import ScopeKind
-from services.reports.domain.facts import UnusableEvent, facts_of
+from services.reports.domain.facts import facts_of
 from services.reports.domain.referrals import STATUS_EVENTS
 from services.reports.models import (
     Fact,

@@ -25,10 +25,11 @@ from typing import Any, TypeVar, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from common.errors import UnusableEvent
 from common.messaging.envelope import Event, MalformedEvent
 from common.orgdirectory import ORG_EVENT_TYPES, apply_org_event
 from services.reports.domain.access import ScopeKind
-from services.reports.domain.facts import TIME_FIELDS, UnusableEvent
+from services.reports.domain.facts import TIME_FIELDS
 from services.reports.domain.referrals import STATUS_EVENTS
 from services.reports.models import (
     Fact,

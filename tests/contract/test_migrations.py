@@ -11,8 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from common.config import SERVICES
+from common.testing.plugin import BACKENDS
 from common.testing.services import migrated_database
-from tests.service.conftest import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.config import Settings
-from tsunagu.demo.client import GatewayClient
-
 from services.auth.domain.passwords import DEMO_PASSWORD
+from tsunagu.demo.client import GatewayClient
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """What an event counts: the facts each event type contributes to the measures.
 
 Pure: takes the event's type and ``data`` (docs/events.md), returns facts or raises
-:class:`UnusableEvent` for data a report cannot place (the consumer retries, then
-dead-letters it, so the gap is visible rather than silent).
+:class:`~common.errors.UnusableEvent` for data a report cannot place (the consumer
+dead-letters it with the reason, so the gap is visible rather than silent).
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.clock import jst_date
+from common.errors import UnusableEvent
 from common.fiscal import fiscal_year_of
 from services.reports.domain import kpi
-
-
-class UnusableEvent(ValueError):
-    """The event lacks what its type promises (docs/events.md)."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""The auth service fixtures of the service tier, reused for its contract tests."""
+"""The auth contract tests run on the service tier's fixtures."""
 
-from tests.service.auth.conftest import app, auth_engine, client, make, sessions  # noqa: F401
-from tests.service.conftest import backend  # noqa: F401
+from tests.service.auth.conftest import (  # noqa: F401
+    bare_client,
+    client,
+    gateway_credential,
+    make,
+    service_definition,
+)

@@ -7,8 +7,8 @@ from flask import Flask
 
 from common.http.openapi import endpoint_meta
 from services.referrals.domain.states import Status
-from tests.service.referrals.conftest import World
 from tests.service.referrals.drive import drive
+from tests.service.referrals.world import World
 
 API_MD_REFERRALS = [
     ("post", "/referrals"),

@@ -1,33 +1,22 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.service import ServiceDefinition
 from common.servicekey import ServiceCredential, load_service_key
-from common.testing.services import migrated_database, savepoint_session_factory, test_settings
-from services.auth import MIGRATIONS, create_app
+from services.auth import SERVICE
 from tests.service.auth.factories import Factory
 
 
 @pytest.fixture(scope="module")
-def auth_engine(
-    backend: str | None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[sa.Engine]:
-    with migrated_database(tmp_path_factory.mktemp("auth"), MIGRATIONS, "auth", backend) as engine:
-        yield engine
-
-
-@pytest.fixture
-def sessions(auth_engine: sa.Engine) -> Iterator[sessionmaker[Session]]:
-    with savepoint_session_factory(auth_engine) as factory:
-        yield factory
+def service_definition() -> ServiceDefinition:
+    return SERVICE
 
 
 class GatewayLikeClient(FlaskClient):
@@ -45,25 +34,22 @@ class GatewayLikeClient(FlaskClient):
 
 
 @pytest.fixture
-def app(sessions: sessionmaker[Session], tmp_path: Path) -> Flask:
-    app = create_app(test_settings(tmp_path), session_factory=sessions)
-    GatewayLikeClient.credential = ServiceCredential(
-        load_service_key(None, tmp_path / "keys"), "gateway"
-    )
-    app.test_client_class = GatewayLikeClient
-    return app
+def gateway_credential(app: Flask, tmp_path: Path) -> ServiceCredential:
+    """The installation's service credential (the app was built on ``tmp_path``'s keys)."""
+    return ServiceCredential(load_service_key(None, tmp_path / "keys"), "gateway")
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def client(app: Flask, gateway_credential: ServiceCredential) -> FlaskClient:
+    client = GatewayLikeClient(app, app.response_class)
+    client.credential = gateway_credential
+    return client
 
 
 @pytest.fixture
 def bare_client(app: Flask) -> FlaskClient:
     """A caller that only reaches the port: no service credential."""
-    app.test_client_class = FlaskClient
-    return app.test_client()
+    return FlaskClient(app, app.response_class)
 
 
 @pytest.fixture

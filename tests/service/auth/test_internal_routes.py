@@ -62,12 +62,10 @@ def test_a_wrong_or_stale_or_replayed_credential_gets_403(
 
 
 def test_a_credential_for_one_route_does_not_open_another(
-    bare_client: FlaskClient, app: Flask, make: Factory
+    bare_client: FlaskClient, gateway_credential: ServiceCredential, make: Factory
 ) -> None:
-    from tests.service.auth.conftest import GatewayLikeClient
-
     member = make.tenant()
-    lifted = GatewayLikeClient.credential.headers("POST", "/internal/sessions/end")
+    lifted = gateway_credential.headers("POST", "/internal/sessions/end")
     response = bare_client.post(
         "/internal/sessions",
         json={"email": member.email, "password": PASSWORD},

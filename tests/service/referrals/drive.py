@@ -7,7 +7,7 @@ from typing import Any
 
 from common.clock import JST, jst_date, start_of_jst_day, utcnow
 from services.referrals.domain.states import Action, Status
-from tests.service.referrals.conftest import Member, World
+from tests.service.referrals.world import Member, World
 
 BODIES: dict[Action, dict[str, Any]] = {
     Action.ACCEPT: {},

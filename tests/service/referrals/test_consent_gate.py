@@ -12,7 +12,7 @@ import pytest
 
 from common.clock import jst_date, utcnow
 from services.referrals.models import ConsentFact
-from tests.service.referrals.conftest import World
+from tests.service.referrals.world import World
 
 Setup = Callable[[World], dict[str, Any]]
 

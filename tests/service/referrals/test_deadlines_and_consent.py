@@ -14,8 +14,8 @@ from services.referrals.consumers import HANDLERS
 from services.referrals.domain.states import Action, Status
 from services.referrals.models import ConsentFact, OutboxEvent, Referral
 from services.referrals.operations.deadlines import run_deadlines
-from tests.service.referrals.conftest import World
 from tests.service.referrals.drive import act, drive, set_policy
+from tests.service.referrals.world import World
 
 
 def status_of(world: World, referral_id: str) -> str:

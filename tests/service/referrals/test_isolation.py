@@ -12,8 +12,8 @@ from flask import Flask
 from common.http.openapi import endpoint_meta
 from services.referrals import schemas
 from services.referrals.domain.states import Status
-from tests.service.referrals.conftest import Member, World
 from tests.service.referrals.drive import drive
+from tests.service.referrals.world import Member, World
 
 SAMPLE_BODIES: dict[type, dict[str, Any]] = {
     schemas.Decline: {"reason": "定員のため"},
@@ -65,7 +65,9 @@ def test_a_third_org_gets_404_on_every_referral_route_and_changes_nothing(
     member = world.outsider if who == "outsider" else world.third
     role = "org_admin" if who == "admin_of_third" else "staff"
     before = world.counts()
-    for method, path, body in referral_routes(app):
+    refusals_before = world.refusals_audited(member)
+    routes = referral_routes(app)
+    for method, path, body in routes:
         response = world.client.open(
             path.replace("{id}", referral_id),
             method=method,
@@ -75,6 +77,8 @@ def test_a_third_org_gets_404_on_every_referral_route_and_changes_nothing(
         assert response.status_code == 404, (method, path, response.json)
         assert response.mimetype == "application/problem+json"
     assert world.counts() == before
+    # Each refusal is written to the refused caller's own org's log (DESIGN §3).
+    assert world.refusals_audited(member) == refusals_before + len(routes)
 
 
 def test_an_unknown_id_is_404_too_and_looks_the_same(app: Flask, world: World) -> None:

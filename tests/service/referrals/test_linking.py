@@ -13,8 +13,8 @@ from common.messaging.envelope import Event
 from services.referrals.consumers import HANDLERS
 from services.referrals.domain.states import Status
 from services.referrals.models import OutboxEvent, Referral
-from tests.service.referrals.conftest import World
 from tests.service.referrals.drive import drive
+from tests.service.referrals.world import World
 
 
 def case_opened(

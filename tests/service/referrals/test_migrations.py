@@ -8,8 +8,8 @@ from services.referrals.models import Base
 
 
 def test_the_migrations_build_exactly_the_tables_the_models_declare(
-    referrals_engine: sa.Engine,
+    service_engine: sa.Engine,
 ) -> None:
-    with referrals_engine.connect() as connection:
+    with service_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []

@@ -5,8 +5,8 @@ import uuid
 import pytest
 
 from services.referrals.domain.states import Status
-from tests.service.referrals.conftest import World
 from tests.service.referrals.drive import drive
+from tests.service.referrals.world import World
 
 
 def test_every_member_reads_the_policy_and_only_the_consortium_admin_sets_it(world: World) -> None:

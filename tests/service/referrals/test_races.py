@@ -24,9 +24,9 @@ from common.testing.services import test_settings as settings_in
 from services.referrals import MIGRATIONS, create_app
 from services.referrals.consumers import HANDLERS
 from services.referrals.models import OutboxEvent, ProcessedEvent, Referral, ReferralTransition
-from tests.service.referrals.conftest import World
 from tests.service.referrals.fakes import FakeCases
 from tests.service.referrals.test_linking import case_opened
+from tests.service.referrals.world import World
 
 THREADS = 8
 

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from common.clock import jst_date, utcnow
 from services.referrals.domain.states import Status
-from tests.service.referrals.conftest import World
 from tests.service.referrals.drive import drive
+from tests.service.referrals.world import World
 
 APPEND_ONLY = ["provision_records", "audit_log", "referral_transitions"]
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from common.clock import JST, jst_date, start_of_jst_day, utcnow
 from services.referrals.domain.states import Action, Status
 from services.referrals.models import OutboxEvent
-from tests.service.referrals.conftest import World
 from tests.service.referrals.drive import BODIES, act, drive, set_policy
+from tests.service.referrals.world import World
 
 
 def events_of(world: World, kind: str) -> list[dict[str, Any]]:

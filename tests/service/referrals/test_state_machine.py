@@ -10,8 +10,8 @@ from datetime import datetime
 import pytest
 
 from services.referrals.domain.states import TRANSITIONS, Action, Status
-from tests.service.referrals.conftest import World
 from tests.service.referrals.drive import PATHS, act, actor_for, drive
+from tests.service.referrals.world import World
 
 API_ACTIONS = list(PATHS)
 

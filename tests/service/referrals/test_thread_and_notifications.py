@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from services.referrals.domain.states import Action, Status
-from tests.service.referrals.conftest import World
 from tests.service.referrals.drive import act, drive
+from tests.service.referrals.world import World
 
 
 def test_the_two_orgs_write_to_each_other_on_the_referral(world: World) -> None:

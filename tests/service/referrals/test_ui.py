@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 
 from services.referrals.domain.states import Status
-from tests.service.referrals.conftest import World
 from tests.service.referrals.drive import drive, set_policy
 from tests.service.referrals.ui_support import Ui, build_ui
+from tests.service.referrals.world import World
 
 
 @pytest.fixture

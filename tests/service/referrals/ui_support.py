@@ -18,7 +18,7 @@ from common.http.client import ServiceClient, UpstreamResponse
 from common.principal import Principal, PrincipalSigner, PrincipalVerifier
 from common.testing.principals import test_keypair
 from common.testing.services import test_settings as settings_in
-from tests.service.referrals.conftest import Member, World
+from tests.service.referrals.world import Member, World
 
 
 class InProcessClient(ServiceClient):

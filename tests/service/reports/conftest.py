@@ -1,45 +1,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.testing.services import migrated_database, savepoint_session_factory, test_settings
-from services.reports import MIGRATIONS, create_app
+from common.service import ServiceDefinition
+from services.reports import SERVICE
 
 
 @pytest.fixture(scope="module")
-def reports_engine(
-    backend: str | None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[sa.Engine]:
-    with migrated_database(
-        tmp_path_factory.mktemp("reports"), MIGRATIONS, "reports", backend
-    ) as engine:
-        yield engine
-
-
-@pytest.fixture
-def sessions(reports_engine: sa.Engine) -> Iterator[sessionmaker[Session]]:
-    with savepoint_session_factory(reports_engine) as factory:
-        yield factory
+def service_definition() -> ServiceDefinition:
+    return SERVICE
 
 
 @pytest.fixture
 def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as s:
         yield s
-
-
-@pytest.fixture
-def app(sessions: sessionmaker[Session], tmp_path: Path) -> Flask:
-    return create_app(test_settings(tmp_path), session_factory=sessions)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()

@@ -122,7 +122,10 @@ def _nothing_written(session: Session) -> bool:
     return not (
         session.scalar(sa.select(sa.func.count()).select_from(Target))
         or session.scalar(sa.select(sa.func.count()).select_from(Plan))
-        or session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+        or session.scalar(
+            # a refusal is audited (DESIGN §3); nothing else may be
+            sa.select(sa.func.count()).where(AuditEntry.outcome != "denied")
+        )
     )
 
 

@@ -20,6 +20,7 @@ from common.messaging.consumer import ATTEMPTS_HEADER, EventConsumer, Handler
 from common.messaging.deadletter import list_dead_letters
 from common.messaging.envelope import Event
 from common.messaging.outbox import ProcessedEventMixin
+from common.messaging.payloads import EventPayload, payload_of
 from tests.support.embedded_broker import stored_messages
 from tests.support.waiting import wait_for
 
@@ -285,6 +286,33 @@ def test_a_handler_that_keeps_failing_is_dead_lettered_after_max_attempts_with_i
     assert dead[0]["headers"][ATTEMPTS_HEADER] == 3
     assert "LookupError: no such organisation 42" in dead[0]["error"]
     assert processed(factory) == 0
+
+
+class _NeedsCase(EventPayload):
+    case_id: uuid.UUID
+
+
+def test_data_a_handler_cannot_use_is_dead_lettered_at_once_naming_the_field_not_the_value(
+    factory: sessionmaker[Session], bootstrapped: str, namespace: str
+) -> None:
+    calls: list[int] = []
+
+    def strict(session: Session, event: Event) -> None:
+        calls.append(1)
+        payload_of(event, _NeedsCase)
+
+    event = case_opened(case_id="山田 太郎")
+    publish(bootstrapped, namespace, event.to_json(), event.type)
+    consumer = make_consumer(
+        factory, {"case.opened": strict}, broker_url=bootstrapped, namespace=namespace
+    )
+    with running(consumer):
+        dead = wait_for(lambda: list_dead_letters(bootstrapped, namespace, 10), what="a letter")
+    assert len(calls) == 1  # no retries: no attempt could ever succeed
+    assert "UnusableEvent" in dead[0]["error"]
+    assert "case_id" in dead[0]["error"]
+    assert "山田" not in dead[0]["error"]
+    assert tallied(factory) == []
 
 
 def test_an_unhandled_type_is_acknowledged_and_ignored(
