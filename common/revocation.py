@@ -33,16 +33,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from common.clock import utcnow
 from common.messaging.envelope import Event
+from common.messaging.topology import EVERY_SERVICE_HEARS
 from common.principal import Principal
 
 log = logging.getLogger(__name__)
 
-REVOCATION_EVENT_TYPES = (
-    "session.revoked",
-    "token.revoked",
-    "user.deactivated",
-    "user.reactivated",
-)
+REVOCATION_EVENT_TYPES = EVERY_SERVICE_HEARS
+"""Bound to every consuming service's queue (common.messaging.topology)."""
 PAT_PREFIX = "pat:"
 KEPT = timedelta(days=1)
 """A session or token revocation matters while a principal token minted before it could

@@ -5,7 +5,7 @@ hear anything) and its periodic jobs — wired from settings the same way for ev
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from common.config import Settings
 from common.logging import configure_logging
@@ -36,6 +36,11 @@ def build_worker_parts(definition: ServiceDefinition, runtime: Runtime) -> Worke
         )
         prune = relay.prune_published
         tasks.append(PeriodicTask("prune-outbox", 3600, lambda: _discard(prune(OUTBOX_KEPT))))
+    revoked = definition.revocation_model()
+    if revoked is not None:
+        tasks.append(
+            PeriodicTask("prune-revocations", 3600, lambda: _prune_revocations(runtime, revoked))
+        )
     consumer = None
     handlers = definition.handlers()
     if handlers:
@@ -63,6 +68,13 @@ def run_worker_parts(service: str, settings: Settings, parts: WorkerParts) -> in
         consumer=parts.consumer,
         periodic=parts.periodic,
     )
+
+
+def _prune_revocations(runtime: Runtime, model: Any) -> None:
+    from common.revocation import prune_revocations
+
+    with runtime.session_factory() as session:
+        prune_revocations(session, model)
 
 
 def _discard(_: object) -> None:
