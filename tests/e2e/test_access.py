@@ -86,7 +86,7 @@ def test_ended_credentials_are_refused_by_the_gateway_and_by_a_service_reached_d
 
     # DELETE /tokens/{id}: the token and what was minted from it are refused.
     staff.request("DELETE", f"/api/v1/tokens/{pat['id']}", expect=204)
-    assert api.request("GET", "/api/v1/cases", expect=None).status == 401
+    wait_for(lambda: api.request("GET", "/api/v1/cases", expect=None).status == 401, timeout=15)
     wait_for(lambda: cases.call("GET", "/cases", token=minted).status == 401, timeout=15)
 
     # Deactivation: the session cookie through the gateway, a fresh token's principal
