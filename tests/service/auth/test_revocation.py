@@ -185,3 +185,30 @@ def test_a_token_of_another_person_cannot_be_revoked(
         == 404
     )
     assert events(sessions, "token.revoked") == []
+
+
+def test_a_refused_new_password_changes_nothing_and_ends_nothing(
+    client: FlaskClient, make: Factory, sessions: sessionmaker[Session]
+) -> None:
+    staff = make.tenant(role="staff")
+    here = sign_in(client, staff)
+    elsewhere = sign_in(client, staff)
+    for new_password, code in (
+        ("tsunagu-demo-2026", "password_published"),
+        ("Correct Horse Battery Staple", "password_published"),
+        ("short", "password_too_short"),
+    ):
+        answer = client.post(
+            "/me/password",
+            headers=bearer(here["principal_token"]),
+            json={"current_password": PASSWORD, "new_password": new_password},
+        )
+        assert answer.status_code == 422
+        assert answer.json["errors"][0] == {
+            "field": "new_password",
+            "message": answer.json["errors"][0]["message"],
+            "code": code,
+        }
+    assert client.get("/me", headers=bearer(elsewhere["principal_token"])).status_code == 200
+    assert events(sessions, "session.revoked") == []
+    sign_in(client, staff)  # the old password still works
