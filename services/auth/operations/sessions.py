@@ -76,9 +76,8 @@ def resolve_session(session: Session, deps: AuthDeps, secret: str) -> Resolved:
         org_active=user.org is None or user.org.status == "active",
     )
     if reason is not None:
-        if row.revoked_at is None:
-            row.revoked_at = now
-            row.revoke_reason = reason
+        if row.revoked_at is None:  # timed out, or its user or org ended: announce it
+            end_session(session, row, reason)
             session.commit()
         raise Unauthenticated("The session has ended", code=reason)
     if now - row.last_seen_at >= TOUCH_EVERY:
