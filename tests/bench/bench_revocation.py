@@ -26,9 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from common.http.client import ServiceClient
-from common.servicekey import ServiceCredential, load_service_key
 from common.testing.databases import server_broker_url, server_database_url
-from tests.e2e.helpers import PASSWORD, World, new_world
+from tests.e2e.helpers import PASSWORD, World, new_world, principal_token_for
 from tests.e2e.stack import Stack
 from tsunagu.demo.client import GatewayClient
 
@@ -45,17 +44,6 @@ def window(end: Callable[[], None], refused: Callable[[], bool]) -> float:
             return float("inf")
         time.sleep(POLL_SECONDS)
     return time.perf_counter() - ended
-
-
-def principal_token(stack: Stack, pat: str) -> str:
-    credential = ServiceCredential(
-        load_service_key(None, Path(stack.env["TSUNAGU_DATA_DIR"]) / "keys"), "bench"
-    )
-    path = "/internal/tokens/resolve"
-    answer = ServiceClient(stack.url("auth")).call(
-        "POST", path, json_body={"token": pat}, headers=credential.headers("POST", path)
-    )
-    return str(answer.json()["principal_token"])
 
 
 def new_staff(world: World, n: int) -> tuple[GatewayClient, str]:
@@ -108,7 +96,7 @@ def run(stack: Stack, trials: int) -> dict[str, list[float]]:
 
         for mode in ("read", "write"):
             staff, user_id = new_staff(world, n)
-            minted = principal_token(stack, staff.post("/tokens", {"name": "bench"})["token"])
+            minted = principal_token_for(stack, staff.post("/tokens", {"name": "bench"})["token"])
 
             def refused(token: str = minted, mode: str = mode) -> bool:
                 if mode == "read":

@@ -71,6 +71,26 @@ def invitation_token(stack: Stack, email: str, timeout: float = 30) -> str:
     return link.rsplit("/", 1)[1]
 
 
+def principal_token_for(stack: Stack, pat: str) -> str:
+    """The principal token the gateway would forward for this personal access token
+    (asked of auth's internal route with the installation's service credential)."""
+    from pathlib import Path
+
+    from common.http.client import ServiceClient
+    from common.servicekey import ServiceCredential, load_service_key
+
+    credential = ServiceCredential(
+        load_service_key(None, Path(stack.env["TSUNAGU_DATA_DIR"]) / "keys"), "tests"
+    )
+    path = "/internal/tokens/resolve"
+    answer = ServiceClient(stack.url("auth")).call(
+        "POST", path, json_body={"token": pat}, headers=credential.headers("POST", path)
+    )
+    if answer.status != 200:
+        raise RuntimeError(f"auth answered {answer.status} for a token resolve")
+    return str(answer.json()["principal_token"])
+
+
 def new_world(stack: Stack, members: dict[str, str], roles: tuple[str, ...] = ("staff",)) -> World:
     """A fresh consortium; ``members`` maps org key -> kind; each org gets ``roles``."""
     admin = stack.admin()

@@ -5,28 +5,12 @@ Where a refusal travels by events, the test waits for it (bounded) and asserts t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from common.http.client import ServiceClient
-from common.servicekey import ServiceCredential, load_service_key
-from tests.e2e.helpers import PASSWORD, new_world
+from tests.e2e.helpers import PASSWORD, new_world, principal_token_for
 from tests.e2e.stack import Stack, wait_for
 from tsunagu.demo.client import ApiFailure, GatewayClient
-
-
-def principal_token_for(stack: Stack, pat: str) -> str:
-    """What the gateway forwards for this personal access token (asked as the gateway)."""
-    credential = ServiceCredential(
-        load_service_key(None, Path(stack.env["TSUNAGU_DATA_DIR"]) / "keys"), "e2e"
-    )
-    path = "/internal/tokens/resolve"
-    answer = ServiceClient(stack.url("auth")).call(
-        "POST", path, json_body={"token": pat}, headers=credential.headers("POST", path)
-    )
-    assert answer.status == 200
-    return str(answer.json()["principal_token"])
 
 
 def test_a_consortium_admin_cannot_plant_a_case_worker_in_a_member(any_stack: Stack) -> None:

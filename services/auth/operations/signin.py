@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from common.clock import utcnow
@@ -21,20 +23,26 @@ from services.auth.operations.throttle import (
 from services.auth.schemas import LoginBody
 
 
-def _fail(session: Session, key: str, body: LoginBody, user: User | None, why: str) -> None:
-    record_failure(session, key, body.client_ip)
+def _denied(session: Session, action: str, user: User | None, details: dict[str, Any]) -> None:
+    """Audit a refused sign-in (in the user's org's log when the address is known) and
+    commit it: the refusal that follows must not roll it back."""
     audit(
         session,
         None,
-        "session.login_failed",
+        action,
         "user",
         user.id if user else None,
         org_id=user.org_id if user else None,
         actor_id=user.id if user else None,
         outcome="denied",
-        details={"why": why},
+        details=details,
     )
     session.commit()
+
+
+def _fail(session: Session, key: str, body: LoginBody, user: User | None, why: str) -> None:
+    record_failure(session, key, body.client_ip)
+    _denied(session, "session.login_failed", user, {"why": why})
 
 
 def login(
@@ -54,18 +62,7 @@ def login(
         window_minutes=deps.settings.login_failure_window_minutes,
     )
     if wait:
-        audit(
-            session,
-            None,
-            "session.login_throttled",
-            "user",
-            user.id if user else None,
-            org_id=user.org_id if user else None,
-            actor_id=user.id if user else None,
-            outcome="denied",
-            details={"retry_after": wait},
-        )
-        session.commit()
+        _denied(session, "session.login_throttled", user, {"retry_after": wait})
         raise TooManyRequests("Too many failed sign-ins. Try again later.", retry_after=wait)
     password_ok = deps.hashing.verify(user.password_hash if user else None, body.password)
     if user is None or not password_ok:
