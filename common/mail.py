@@ -8,8 +8,9 @@
   docker-compose); ``smtps://user:password@host:port`` speaks TLS from the first byte.
 
 Mail goes through an outbox, like events: a service declares
-``class MailOutbox(MailOutboxMixin, Base)``, calls :func:`queue_mail` in the same transaction
-as the change that causes the mail, and its worker runs :class:`MailDelivery`. The message
+``class MailOutbox(MailOutboxMixin, Base)`` in its models, calls :func:`queue_mail` in the
+same transaction as the change that causes the mail, and its worker — built by its
+definition (common.service) — runs :class:`MailDelivery` every half second. The message
 is sealed with the data key while it waits (an invitation mail carries a secret link) and
 dropped once sent. A relay that is down delays the mail, with growing pauses, until it
 answers or the mail is no longer worth sending (``not_after``).

@@ -41,43 +41,24 @@ def _dependencies(runtime: Runtime) -> AuthDeps:
     )
 
 
-MAIL_POLL_SECONDS = 0.5
 HOUSEKEEPING_SECONDS = 600.0
 
 
 def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
-    """The worker sends the mail outbox, and forgets sign-in failures and revocations older
-    than anything still looks back at (the audit log keeps the record)."""
-    from common.datakey import SecretBox, load_data_key
-    from common.mail import MailDelivery, transport_from_url
+    """Forget sign-in failures and revocations older than anything still looks back at (the
+    audit log keeps the record). The mail outbox is sent by every worker that has one."""
     from common.messaging.worker import PeriodicTask
-    from services.auth.models import MailOutbox
     from services.auth.operations.revocations import prune_feed
     from services.auth.operations.throttle import prune_failures
 
-    settings = runtime.settings
     session_factory = runtime.session_factory
-    mail = MailDelivery(
-        session_factory=session_factory,
-        model=MailOutbox,
-        box=SecretBox(load_data_key(settings.data_key, settings.keys_dir)),
-        transport=transport_from_url(settings.mail_url),
-        sender=settings.mail_from,
-    )
-
-    def send_mail() -> None:
-        mail.run_once()
 
     def housekeeping() -> None:
-        mail.prune()
         with session_factory() as session:
             prune_failures(session)
             prune_feed(session)
 
-    return [
-        PeriodicTask("send-mail", MAIL_POLL_SECONDS, send_mail),
-        PeriodicTask("auth-housekeeping", HOUSEKEEPING_SECONDS, housekeeping),
-    ]
+    return [PeriodicTask("auth-housekeeping", HOUSEKEEPING_SECONDS, housekeeping)]
 
 
 SERVICE = ServiceDefinition(
