@@ -42,17 +42,9 @@ test: lint typecheck imports pytest
 bench: $(STAMP) translations
 	$(BIN)/python -m tests.bench.run_all
 
-# One catalogue per UI area (core, cases, referrals, reports) so areas evolve independently.
-# Usage: make extract-messages AREA=cases
-AREA ?= core
+# One catalogue per UI area; a msgid two areas share lives in core (see docs/ui.md).
 extract-messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F gateway/translations/$(AREA)/babel.cfg -k _l -o gateway/translations/$(AREA)/messages.pot .
-	@if [ -f gateway/translations/$(AREA)/ja/LC_MESSAGES/messages.po ]; then \
-	  $(BIN)/pybabel -q update -i gateway/translations/$(AREA)/messages.pot -d gateway/translations/$(AREA) -l ja --no-fuzzy-matching; \
-	else \
-	  $(BIN)/pybabel -q init -i gateway/translations/$(AREA)/messages.pot -d gateway/translations/$(AREA) -l ja; \
-	fi
-	@rm -f gateway/translations/$(AREA)/messages.pot
+	$(BIN)/python tools/extract_messages.py
 
 lock:
 	$(PYTHON) -m venv /tmp/tsunagu-lock && /tmp/tsunagu-lock/bin/pip install -q '.[dev]' \

@@ -36,6 +36,7 @@ def _secret_key(settings: Settings) -> str:
 def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None = None) -> Flask:
     from gateway.api import ApiApp, ApiDispatcher
     from gateway.i18n import install_i18n
+    from gateway.ui import sign_in_redirect
     from gateway.views import register_views
 
     settings = settings or load_settings()
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
 
     login_manager = LoginManager(app)
     login_manager.login_view = "core.sign_in"
+    login_manager.unauthorized_handler(sign_in_redirect)
 
     @login_manager.request_loader
     def _load(req: Request) -> GatewayUser | None:

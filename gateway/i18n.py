@@ -37,31 +37,8 @@ def install_i18n(app: Flask) -> Babel:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories()
     babel = Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Tokyo")
 
-    def _parse(value: str | datetime | None) -> datetime | None:
-        if value is None or value == "":
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return as_utc(value)
-
-    @app.template_filter("jst")
-    def jst(value: str | datetime | None, fmt: str = "medium") -> str:
-        moment = _parse(value)
-        if moment is None:
-            return ""
-        if fmt == "date":
-            return format_date(moment, "yyyy/MM/dd") if locale() == "ja" else format_date(moment)
-        if locale() == "ja":
-            return format_datetime(moment, "yyyy/MM/dd HH:mm")
-        return format_datetime(moment, "yyyy-MM-dd HH:mm")
-
-    @app.template_filter("jst_date")
-    def jst_date(value: str | date | None) -> str:
-        if value is None or value == "":
-            return ""
-        if isinstance(value, str):
-            value = date.fromisoformat(value[:10])
-        return value.strftime("%Y/%m/%d") if locale() == "ja" else value.isoformat()
+    app.add_template_filter(format_jst, "jst")
+    app.add_template_filter(format_jst_date, "jst_date")
 
     @app.template_filter("fy")
     def fy(value: int | str) -> str:
@@ -76,3 +53,32 @@ def install_i18n(app: Flask) -> Babel:
 
 def locale() -> str:
     return str(get_locale() or "ja")
+
+
+def _moment(value: str | datetime | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
+
+
+def format_jst(value: str | datetime | None, fmt: str = "medium") -> str:
+    """An aware moment (or ISO string) in JST: ``2026/11/26 14:30`` (``fmt="date"``: the day)."""
+    moment = _moment(value)
+    if moment is None:
+        return ""
+    if fmt == "date":
+        return format_date(moment, "yyyy/MM/dd") if locale() == "ja" else format_date(moment)
+    if locale() == "ja":
+        return format_datetime(moment, "yyyy/MM/dd HH:mm")
+    return format_datetime(moment, "yyyy-MM-dd HH:mm")
+
+
+def format_jst_date(value: str | date | None) -> str:
+    """A calendar date (no time of day) as ``2026/11/26``."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return value.strftime("%Y/%m/%d") if locale() == "ja" else value.isoformat()

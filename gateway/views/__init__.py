@@ -1,10 +1,10 @@
-"""UI areas. Each module in this package is one area and exports:
+"""UI areas. Each area is a module or a package in this folder and exports:
 
-- ``bp``: its Blueprint;
+- ``bp``: its Blueprint (a package's page-group modules add their pages to it);
 - optionally ``NAV``: a list of :class:`NavItem` for the main navigation;
 - optionally ``dashboard_cards() -> list[dict]`` for the home page.
 
-Areas are discovered, so adding one touches no shared file.
+Areas are discovered, so adding one touches no shared file. See docs/ui.md.
 """
 
 from __future__ import annotations

@@ -29,14 +29,14 @@ def test_the_platform_admin_registers_an_org_and_invites_its_first_admin(
     page.get_by_role("button", name="コンソーシアムを作成").click()
     assert page.get_by_text("コンソーシアムを作成しました。").is_visible()
 
-    register = page.locator("form[action$='/admin/organizations']")
+    register = page.locator("form[action$='/admin/organizations#register']")
     register.get_by_label("名前").fill("NPO法人 やまなしLINE相談ネット")
     register.get_by_label("種別").select_option("npo")
     register.get_by_role("button", name="登録", exact=True).click()
     assert page.get_by_text("団体を登録しました。").is_visible()
     shot(page, "admin-02-organization")
 
-    invite = page.locator("form[action$='/users']")
+    invite = page.locator("form[action$='/users#invite']")
     invite.get_by_label("名前").fill("小林 大輔")
     email = f"kobayashi-{secrets.token_hex(3)}@e2e.example"
     invite.get_by_label("メールアドレス").fill(email)

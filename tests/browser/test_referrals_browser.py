@@ -60,10 +60,14 @@ def test_refer_a_case_accept_it_and_each_side_sees_the_others_status(
     expect(receiver.locator(".tabs .count").first).to_have_text("1")
     shot(receiver, "referrals-03-incoming-phone")
     receiver.get_by_role("link", name="山田 太郎").click()
-    expect(receiver.locator(".summary .badge").first).to_have_text("確認済み")
+    expect(receiver.locator(".summary .badge").first).to_have_text("閲覧済み")
     width = receiver.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, "the referral page scrolls sideways on a phone"
     receiver.locator("#accept").focus()  # from the keyboard
+    with receiver.expect_navigation():
+        receiver.keyboard.press("Enter")
+    expect(receiver.get_by_role("heading", name="この紹介を受け入れますか？")).to_be_visible()
+    receiver.locator("#confirm-yes").focus()
     with receiver.expect_navigation():
         receiver.keyboard.press("Enter")
     expect(receiver.get_by_text("紹介を受け入れました。")).to_be_visible()
@@ -78,7 +82,7 @@ def test_refer_a_case_accept_it_and_each_side_sees_the_others_status(
 
     sender.goto(referral_url)
     expect(sender.locator(".summary .badge").first).to_have_text("受入")
-    expect(sender.locator("#history").get_by_text("確認済み")).to_be_visible()
+    expect(sender.locator("#history").get_by_text("閲覧済み")).to_be_visible()
     assert sender.locator("#linked-case").count() == 0
     sender.get_by_role("link", name="紹介").first.click()
     expect(sender.get_by_text("送った紹介")).to_be_visible()

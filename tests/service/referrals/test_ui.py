@@ -67,7 +67,8 @@ def test_a_refused_referral_shows_why_next_to_the_field(ui: Ui, world: World) ->
         },
     )
     assert response.status_code == 422
-    assert 'id="e-categories"' in text(response)
+    assert 'id="f-categories-error"' in text(response)
+    assert 'class="error-summary"' in text(response)
     assert world.count("referrals") == 0
 
 
@@ -80,7 +81,13 @@ def test_the_receiver_sees_it_in_the_incoming_box_and_accepts_it(ui: Ui, world: 
     assert 'class="count"' in text(box)
     page = receiver.get(f"/referrals/{referral_id}")
     assert 'id="accept"' in text(page)
-    accepted = receiver.post(f"/referrals/{referral_id}/act", {"action": "accept"})
+    asked = receiver.post(f"/referrals/{referral_id}/act", {"action": "accept"})
+    assert asked.status_code == 200  # a confirmation first: nothing happens yet
+    assert 'id="confirm-yes"' in text(asked)
+    assert world.count("referrals") == 1
+    accepted = receiver.post(
+        f"/referrals/{referral_id}/act", {"action": "accept", "confirmed": "yes"}
+    )
     assert accepted.status_code == 302
     sender = ui.browser(world.sender)
     seen = sender.get(f"/referrals/{referral_id}")
@@ -92,7 +99,9 @@ def test_a_conflict_is_explained_not_an_error_page(ui: Ui, world: World) -> None
     referral_id = drive(world, Status.WITHDRAWN)
     receiver = ui.browser(world.receiver)
     response = receiver.post(
-        f"/referrals/{referral_id}/act", {"action": "accept"}, follow_redirects=True
+        f"/referrals/{referral_id}/act",
+        {"action": "accept", "confirmed": "yes"},
+        follow_redirects=True,
     )
     assert response.status_code == 200
     assert 'class="flash error"' in text(response)
@@ -125,7 +134,13 @@ def test_the_center_confirms_a_decline_from_the_oversight_page(ui: Ui, world: Wo
     assert page.status_code == 200
     assert "定員に達しているため" in text(page)
     assert "山田" not in text(page)
-    done = center.post(f"/referrals/{referral_id}/act", {"action": "confirm", "back": "oversight"})
+    asked = center.post(f"/referrals/{referral_id}/act", {"action": "confirm", "back": "oversight"})
+    assert asked.status_code == 200
+    assert "定員に達しているため" in text(asked)
+    done = center.post(
+        f"/referrals/{referral_id}/act",
+        {"action": "confirm", "back": "oversight", "confirmed": "yes"},
+    )
     assert done.status_code == 302
     assert done.headers["Location"].endswith("/referrals/oversight")
     seen = ui.browser(world.sender).get(f"/referrals/{referral_id}")

@@ -198,7 +198,7 @@ def test_every_answer_carries_security_headers_and_no_store(client: FlaskClient)
 
 
 def test_the_sign_in_page_does_not_redirect_off_site(app: Flask) -> None:
-    from gateway.views.core import _safe_next
+    from gateway.views.core.session import safe_next as _safe_next
 
     with app.test_request_context():
         for target in ("https://evil.example/", "//evil.example", "javascript:alert(1)", "x"):

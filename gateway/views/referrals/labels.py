@@ -1,9 +1,23 @@
-"""The words of the referrals area: status, category, basis and outcome labels, notice
-texts and the referrals service's refusal codes, in the user's language."""
+"""The words of the referrals area: statuses, legal bases, reasons, notices and the
+referrals service's refusal codes. Shared codes (stages, channels…) are in
+gateway/vocabulary.py."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+
+from gateway.vocabulary import (
+    ACTIVITIES,
+    AGE_BANDS,
+    CHANNELS,
+    DATA_CATEGORIES,
+    DATA_CATEGORIES_SHORT,
+    GENDERS,
+    NOTE_CATEGORIES,
+    OUTCOMES,
+    PARTIES,
+    STAGES,
+)
 
 STATUS = {
     "sent": _l("Sent"),
@@ -14,21 +28,6 @@ STATUS = {
     "declined": _l("Declined"),
     "withdrawn": _l("Referral withdrawn"),
     "expired": _l("Expired"),
-}
-CATEGORIES = {
-    "identity": _l("Identity (name, kana, birth year, municipality)"),
-    "contact": _l("Contact details"),
-    "history": _l("Consultation history"),
-    "support_record": _l("Support record"),
-    "sensitive": _l("Sensitive information (要配慮個人情報)"),
-}
-CATEGORY_SHORT = {
-    "attributes": _l("Age band and gender"),
-    "identity": _l("Identity details"),
-    "contact": _l("Contact"),
-    "history": _l("Consultation history"),
-    "support_record": _l("Support record"),
-    "sensitive": _l("Sensitive information"),
 }
 BASIS = {
     "consent": _l("The person's consent"),
@@ -41,7 +40,7 @@ EXCEPTIONS = {
     "public_body_cooperation": _l("Cooperation with a public body"),
 }
 URGENCY = {"normal": _l("Normal"), "urgent": _l("Urgent")}
-OUTCOMES = {
+REFERRAL_OUTCOMES = {
     "got_help": _l("Got help"),
     "could_not_contact": _l("Could not contact the person"),
     "no_longer_interested": _l("No longer interested"),
@@ -87,33 +86,35 @@ NOTICES = {
     "linked_case_reopened": _l("The linked case was reopened"),
     "linked_case_outcome": _l("An outcome was recorded on the linked case"),
 }
-AGE_BANDS = {
-    "under_30": _l("Under 30"),
-    "30s": _l("30s"),
-    "40s": _l("40s"),
-    "50_plus": _l("50 and over"),
-    "unknown": _l("Unknown"),
+DIRECTIONS = {"provided": _l("Provided"), "received": _l("Received")}
+OVERSIGHT_FILTERS = {
+    "decline_requested": _l("Declines to confirm"),
+    "unanswered": _l("Unanswered"),
+    "expired": _l("Expired"),
 }
-GENDERS = {
-    "female": _l("Female"),
-    "male": _l("Male"),
-    "other": _l("Other"),
-    "unknown": _l("Unknown"),
-}
+
 LABELS = {
     "status": STATUS,
-    "category": CATEGORIES,
-    "category_short": CATEGORY_SHORT,
+    "category": DATA_CATEGORIES,
+    "category_short": DATA_CATEGORIES_SHORT,
     "basis": BASIS,
     "exception": EXCEPTIONS,
     "urgency": URGENCY,
-    "outcome": OUTCOMES,
+    "outcome": REFERRAL_OUTCOMES,
     "decline_reason": DECLINE_REASONS,
     "withdraw_reason": WITHDRAW_REASONS,
     "obtained_via": OBTAINED_VIA,
     "notice": NOTICES,
     "age_band": AGE_BANDS,
     "gender": GENDERS,
+    "direction": DIRECTIONS,
+    # what a packet carries is the cases service's vocabulary
+    "channel": CHANNELS,
+    "party": PARTIES,
+    "stage": STAGES,
+    "activity": ACTIVITIES,
+    "case_outcome": OUTCOMES,
+    "note_category": NOTE_CATEGORIES,
 }
 
 # The referrals service's own refusal codes, in the user's language.
@@ -137,59 +138,27 @@ REFUSALS = {
     "too_far": _l("Choose a date within a year."),
     "range_invalid": _l("The end is before the start."),
     "referral_expired": _l("The respond-by date has passed."),
+    "respond_by_passed": _l("The respond-by date has passed."),
+    "referral_changed": _l("This cannot be done now: the referral has moved on. See its history."),
+    "conflict": _l("This cannot be done now: the referral has moved on. See its history."),
+    "packet_refused": _l("The case could not be shared as chosen."),
 }
 
-# What a packet carries is the cases service's vocabulary: the same msgids as the cases area
-# (one gettext domain, one meaning), so the two areas always say the same thing.
-CHANNELS = {
-    "phone": _l("Phone"),
-    "visit": _l("Visit"),
-    "home_visit": _l("Home visit"),
-    "line": _l("LINE"),
-    "email": _l("E-mail"),
-    "outreach": _l("Outreach"),
-    "online": _l("Online"),
-}
-PARTIES = {"self": _l("The person"), "family": _l("Family")}
-STAGES = {
-    "intake": _l("Intake"),
-    "preparation": _l("Preparation"),
-    "experience": _l("Experience"),
-    "job_search": _l("Job search"),
-    "employed": _l("Path decided"),
-    "retention": _l("Retention"),
-    "closed": _l("Closed"),
-}
-ACTIVITIES = {
-    "aptitude_test": _l("Aptitude test"),
-    "interview_practice": _l("Interview practice"),
-    "workplace_tour": _l("Workplace tour"),
-    "country_work": _l("Country work"),
-    "work_experience": _l("Work experience"),
-    "job_application": _l("Job application"),
-    "group_program": _l("Group programme"),
-    "retention_followup": _l("Retention follow-up"),
-    "seminar": _l("Seminar"),
-    "other": _l("Other"),
-}
-CASE_OUTCOMES = {
-    "job_search_started": _l("Job search started"),
-    "path_decided": _l("Path decided"),
-    "retention": _l("Retention status"),
-}
-NOTE_CATEGORIES = {
-    "illness": _l("Illness"),
-    "disability": _l("Disability"),
-    "treatment": _l("Treatment"),
-    "criminal_record": _l("Criminal record"),
-    "crime_victim": _l("Crime victim"),
-    "other_sensitive": _l("Other sensitive"),
-}
-LABELS |= {
-    "channel": CHANNELS,
-    "party": PARTIES,
-    "stage": STAGES,
-    "activity": ACTIVITIES,
-    "case_outcome": CASE_OUTCOMES,
-    "note_category": NOTE_CATEGORIES,
+FIELDS = {
+    "to_org_id": _l("Refer to"),
+    "categories": _l("What to share"),
+    "basis": _l("Legal basis"),
+    "consent_id": _l("Consent"),
+    "exception_code": _l("Statutory exception"),
+    "exception_reason": _l("Why the exception applies"),
+    "reason": _l("Reason"),
+    "reason_code": _l("Main reason"),
+    "urgency": _l("Urgency"),
+    "respond_by": _l("Respond by"),
+    "obtained_via": _l("How you obtained the data"),
+    "outcome": _l("Outcome of the referral"),
+    "outcome_note": _l("Note for the sender"),
+    "body": _l("Message"),
+    "from": _l("From"),
+    "to": _l("Until"),
 }
