@@ -2,8 +2,8 @@
 processes, not whoever reaches a port.
 
 Every process of one installation shares a secret key — ``TSUNAGU_SERVICE_KEY``, or the
-file ``service.key`` in the keys dir, created once on first use (bootstrap, or the first
-process to need it) — and signs each internal call:
+file ``service.key`` in the keys dir, created once by bootstrap — and signs each internal
+call:
 
     X-Tsunagu-Service: <caller>:<unix time>:<HMAC-SHA256(key, caller, time, method, path)>
 
@@ -57,7 +57,12 @@ def ensure_service_key(keys_dir: Path) -> Path:
 def load_service_key(explicit: str | None, keys_dir: Path) -> bytes:
     if explicit:
         return explicit.encode()
-    return ensure_service_key(keys_dir).read_text().strip().encode()
+    path = keys_dir / SERVICE_KEY_FILE
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: run `python -m tsunagu bootstrap` or set TSUNAGU_SERVICE_KEY"
+        )
+    return path.read_text().strip().encode()
 
 
 def _mac(key: bytes, caller: str, stamp: str, method: str, path: str) -> str:
