@@ -89,6 +89,13 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "json"
     extra: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    mail_url: str = ""
+    """``maildir://<path>`` (default ``<data dir>/mail``), ``smtp://host:port`` or
+    ``smtps://user:password@host:port`` (common.mail)."""
+    mail_from: str = "Tsunagu <no-reply@localhost>"
+    service_key: str | None = None
+    """The secret behind internal calls' service credential (common.servicekey); read from
+    the keys dir when not given."""
 
     def database_url(self, service: str) -> str:
         return self.database_urls[service]
@@ -165,4 +172,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=(env.get("TSUNAGU_LOG_LEVEL") or "INFO").upper(),
         log_format=env.get("TSUNAGU_LOG_FORMAT") or "json",
         extra=MappingProxyType({k: v for k, v in env.items() if k.startswith("TSUNAGU_X_")}),
+        mail_url=env.get("TSUNAGU_MAIL_URL") or f"maildir://{data_dir / 'mail'}",
+        mail_from=env.get("TSUNAGU_MAIL_FROM") or _default_sender(public_url),
+        service_key=env.get("TSUNAGU_SERVICE_KEY") or None,
     )
+
+
+def _default_sender(public_url: str) -> str:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(public_url).hostname or "localhost"
+    if "." not in host or host.replace(".", "").isdigit():
+        host = "localhost"
+    return f"Tsunagu <no-reply@{host}>"

@@ -111,8 +111,31 @@ class ServiceDefinition:
         return [self._module(".api").bp]
 
     def handlers(self) -> Mapping[str, Handler]:
+        """The service's ``consumers.HANDLERS``, plus the revocation directory's handlers
+        when it keeps one (both run for a type both hear, e.g. ``user.deactivated``)."""
         consumers = self._optional_module(".consumers")
-        return dict(getattr(consumers, "HANDLERS", {})) if consumers else {}
+        own: dict[str, Handler] = dict(getattr(consumers, "HANDLERS", {})) if consumers else {}
+        revoked = self.revocation_model()
+        if revoked is None:
+            return own
+        from common.revocation import revocation_handlers
+
+        merged = dict(own)
+        for event_type, handler in revocation_handlers(revoked).items():
+            merged[event_type] = _both(handler, own[event_type]) if event_type in own else handler
+        return merged
+
+    def revocation_model(self) -> Any | None:
+        """``RevokedCredential`` (common.revocation) — required of every service that hears
+        events, so that it refuses an ended credential's principal tokens by construction.
+        Auth, which holds the credentials themselves, checks its own tables instead."""
+        model = self.model("RevokedCredential")
+        if model is None and self.name != "auth" and self.model("ProcessedEvent") is not None:
+            raise TypeError(
+                f"{self.name} hears events but keeps no revocation directory: declare "
+                "class RevokedCredential(RevokedCredentialMixin, Base) in its models"
+            )
+        return model
 
     # --- building ---------------------------------------------------------------------------
 
@@ -168,6 +191,14 @@ class ServiceDefinition:
 
         runtime = self.runtime(settings)
         return run_worker_parts(self.name, runtime.settings, self.worker_parts(runtime))
+
+
+def _both(first: Handler, second: Handler) -> Handler:
+    def handle(session: Session, event: Any) -> None:
+        first(session, event)
+        second(session, event)
+
+    return handle
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from common.http.client import UpstreamTimeout, UpstreamUnavailable
 from common.http.metrics import LATENCY, REQUESTS, metrics_response
 from common.principal import PrincipalVerifier, load_public_key
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
+from common.servicekey import ServiceCredential, load_service_key
 from gateway.identity import SESSION_COOKIE, AuthRefused, GatewayUser, IdentityResolver
 from gateway.security import install_security_headers
 from gateway.upstreams import Upstreams, upstream_error_response
@@ -53,7 +54,10 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
     app.extensions["upstreams"] = upstreams or Upstreams(settings)
     verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
     resolver = IdentityResolver(
-        app.extensions["upstreams"].client("auth"), verifier, settings.session_cache_seconds
+        app.extensions["upstreams"].client("auth"),
+        verifier,
+        settings.session_cache_seconds,
+        ServiceCredential(load_service_key(settings.service_key, settings.keys_dir), "gateway"),
     )
     app.extensions["identity"] = resolver
 

@@ -1,10 +1,14 @@
 """Who is calling the gateway: session cookies and personal access tokens become
 short-lived principal tokens, asked of the auth service and cached briefly.
 
-The cache is per process and short (``TSUNAGU_SESSION_CACHE_SECONDS``, 5 s by
-default): a deactivated user or suspended organization is refused by auth on the
-next resolve, and at once by the services themselves, which check the org in their
-own directory and the token's short expiry.
+The cache is per process and short (``TSUNAGU_SESSION_CACHE_SECONDS``, 5 s by default),
+and it is trusted only while it follows auth's revocation list: a background thread asks
+auth every 0.2 s for the credentials ended since it last asked (common.revocation) and
+drops their entries; when that list has not been read for 0.8 s (auth unreachable) every
+request is resolved by auth again. A signed-out session, a revoked token, a deactivated
+user or a suspended organization is therefore refused within a second; the services
+refuse the principal tokens already handed out from their own revocation directories.
+Calls to auth's internal routes carry the service credential (common.servicekey).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +26,8 @@ from flask_login import UserMixin
 
 from common.http.client import ServiceClient, UpstreamResponse
 from common.principal import InvalidPrincipal, Principal, PrincipalVerifier
+from common.revocation import PAT_PREFIX, RevocationWatcher
+from common.servicekey import ServiceCredential
 
 SESSION_COOKIE = "tsunagu_session"
 MAX_CACHED = 10_000
@@ -78,17 +85,62 @@ def _key(kind: str, secret: str) -> str:
     return kind + ":" + hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _matches(identity: Identity, kind: str, credential_id: str) -> bool:
+    principal = identity.principal
+    if kind == "session":
+        return principal.session_id == credential_id
+    if kind == "token":
+        return principal.token_id == PAT_PREFIX + credential_id
+    if kind == "user":
+        return str(principal.user_id) == credential_id
+    if kind == "org":
+        return str(principal.org_id) == credential_id
+    return False
+
+
 class IdentityResolver:
     def __init__(
-        self, auth: ServiceClient, verifier: PrincipalVerifier, cache_seconds: float
+        self,
+        auth: ServiceClient,
+        verifier: PrincipalVerifier,
+        cache_seconds: float,
+        credential: ServiceCredential | None = None,
     ) -> None:
         self._auth = auth
         self._verifier = verifier
         self._cache_seconds = cache_seconds
+        self._credential = credential
         self._cache: OrderedDict[str, tuple[float, Identity]] = OrderedDict()
         self._lock = threading.Lock()
+        self.revocations = RevocationWatcher(self._fetch_revocations, self._drop)
+
+    def _internal(
+        self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None
+    ) -> UpstreamResponse:
+        headers = self._credential.headers(method, path) if self._credential else None
+        return self._auth.call(method, path, json_body=json_body, params=params, headers=headers)
+
+    def _fetch_revocations(self, since: str | None) -> dict[str, Any]:
+        response = self._internal("GET", "/internal/revocations", params={"since": since})
+        if response.status != 200:
+            raise RuntimeError(f"auth answered {response.status} for the revocation list")
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def _drop(self, revoked: Iterable[tuple[str, str]]) -> None:
+        wanted = list(revoked)
+        with self._lock:
+            stale = [
+                key
+                for key, (_deadline, identity) in self._cache.items()
+                if any(_matches(identity, kind, cid) for kind, cid in wanted)
+            ]
+            for key in stale:
+                del self._cache[key]
 
     def _cached(self, key: str) -> Identity | None:
+        if not self.revocations.fresh():
+            return None  # not following the revocation list right now: ask auth
         with self._lock:
             hit = self._cache.get(key)
             if hit is None:
@@ -134,7 +186,7 @@ class IdentityResolver:
         cached = self._cached(key)
         if cached is not None:
             return cached
-        response = self._auth.call("POST", path, json_body=payload)
+        response = self._internal("POST", path, json_body=payload)
         if response.status != 200:
             raise AuthRefused(response)
         answer = response.json()
@@ -152,7 +204,7 @@ class IdentityResolver:
 
     def login(self, payload: dict[str, Any]) -> tuple[str, Identity]:
         """Sign in; returns the new session secret and the identity."""
-        response = self._auth.call("POST", "/internal/sessions", json_body=payload)
+        response = self._internal("POST", "/internal/sessions", json_body=payload)
         if response.status != 200:
             raise AuthRefused(response)
         answer = response.json()
@@ -163,7 +215,7 @@ class IdentityResolver:
 
     def logout(self, secret: str) -> None:
         self.forget("session", secret)
-        self._auth.call("POST", "/internal/sessions/end", json_body={"session_token": secret})
+        self._internal("POST", "/internal/sessions/end", json_body={"session_token": secret})
 
 
 def problem_json(response: UpstreamResponse) -> dict[str, Any]:

@@ -89,6 +89,9 @@ PROBLEM_MESSAGES: dict[str, Any] = {
     "already_active": _l("The organization is already active."),
     "self": _l("You cannot change your own role or deactivate yourself."),
     "already_joined": _l("This person has already joined."),
+    "not_your_org": _l(
+        "Once an organization has an active admin, only its own admins add its people."
+    ),
     "mfa_mandatory": _l("Your organization requires two-step sign-in."),
     "mfa_enabled": _l("Two-step sign-in is already on."),
     "mfa_not_started": _l("Start setting up two-step sign-in first."),

@@ -68,12 +68,15 @@ def bootstrap_all(settings: Settings, services: tuple[str, ...] = SERVICES) -> s
     from common.messaging.broker import bootstrap as bootstrap_broker
     from common.migrations import upgrade
     from common.principal import ensure_keypair
+    from common.servicekey import ensure_service_key
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if not settings.principal_private_key:
         ensure_keypair(settings.keys_dir)
     if not settings.data_key:
         ensure_data_key(settings.keys_dir)
+    if not settings.service_key:
+        ensure_service_key(settings.keys_dir)
     secret_file = settings.keys_dir / "secret_key"
     if not settings.secret_key and not secret_file.exists():
         import secrets

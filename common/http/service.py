@@ -26,6 +26,8 @@ from common.orgdirectory import org_gate as gate_for
 from common.principal import InvalidPrincipal, Principal, PrincipalVerifier, load_public_key
 from common.readiness import standard_checks
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
+from common.revocation import RevocationGate
+from common.revocation import revocation_gate as revocation_gate_for
 
 if TYPE_CHECKING:
     from common.service import Runtime, ServiceDefinition
@@ -103,6 +105,10 @@ def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: An
     register_problem_handlers(app)
     directory = definition.model("OrgDirectoryEntry")
     org_gate: OrgGate | None = gate_for(directory) if directory is not None else None
+    revoked = definition.revocation_model()
+    revocation_gate: RevocationGate | None = (
+        revocation_gate_for(revoked) if revoked is not None else None
+    )
     register_refusal_audit(app, definition.model("AuditEntry"))
     checks = dict(readiness_checks)
 
@@ -134,6 +140,10 @@ def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: An
             return domain_error_response(
                 Unauthenticated("The organization is suspended", code="org_suspended")
             )
+        # An ended session or token, or a deactivated user (common.revocation).
+        ended = revocation_gate(db(), principal) if revocation_gate is not None else None
+        if ended is not None:
+            return domain_error_response(Unauthenticated("This sign-in has ended", code=ended))
         g.principal = principal
         return None
 

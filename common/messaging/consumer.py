@@ -87,7 +87,7 @@ class EventConsumer:
     ) -> None:
         if name not in topology.SUBSCRIPTIONS:
             raise ValueError(f"{name!r} has no queue in common.messaging.topology")
-        unbound = set(handlers) - set(topology.SUBSCRIPTIONS[name])
+        unbound = set(handlers) - set(topology.bindings(name))
         if unbound:
             # A handler for a type the queue is not bound to would silently never run.
             raise ValueError(f"{name} handles {sorted(unbound)} but its queue is not bound to them")

@@ -5,7 +5,7 @@ hear anything) and its periodic jobs — wired from settings the same way for ev
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from common.config import Settings
 from common.logging import configure_logging
@@ -36,6 +36,14 @@ def build_worker_parts(definition: ServiceDefinition, runtime: Runtime) -> Worke
         )
         prune = relay.prune_published
         tasks.append(PeriodicTask("prune-outbox", 3600, lambda: _discard(prune(OUTBOX_KEPT))))
+    mail_model = definition.model("MailOutbox")
+    if mail_model is not None:
+        tasks.extend(_mail_tasks(runtime, mail_model))
+    revoked = definition.revocation_model()
+    if revoked is not None:
+        tasks.append(
+            PeriodicTask("prune-revocations", 3600, lambda: _prune_revocations(runtime, revoked))
+        )
     consumer = None
     handlers = definition.handlers()
     if handlers:
@@ -63,6 +71,36 @@ def run_worker_parts(service: str, settings: Settings, parts: WorkerParts) -> in
         consumer=parts.consumer,
         periodic=parts.periodic,
     )
+
+
+MAIL_POLL_SECONDS = 0.5
+
+
+def _mail_tasks(runtime: Runtime, model: Any) -> list[PeriodicTask]:
+    """A service with a ``MailOutbox`` (common.mail) sends it from its worker."""
+    from common.datakey import SecretBox, load_data_key
+    from common.mail import MailDelivery, transport_from_url
+
+    settings = runtime.settings
+    delivery = MailDelivery(
+        session_factory=runtime.session_factory,
+        model=model,
+        box=SecretBox(load_data_key(settings.data_key, settings.keys_dir)),
+        transport=transport_from_url(settings.mail_url),
+        sender=settings.mail_from,
+        clock=runtime.clock,
+    )
+    return [
+        PeriodicTask("send-mail", MAIL_POLL_SECONDS, lambda: _discard(delivery.run_once())),
+        PeriodicTask("prune-mail", 3600, lambda: _discard(delivery.prune())),
+    ]
+
+
+def _prune_revocations(runtime: Runtime, model: Any) -> None:
+    from common.revocation import prune_revocations
+
+    with runtime.session_factory() as session:
+        prune_revocations(session, model)
 
 
 def _discard(_: object) -> None:

@@ -53,6 +53,16 @@ SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 """Which event types each consuming service hears (DESIGN §4)."""
 
 
+EVERY_SERVICE_HEARS = ("session.revoked", "token.revoked", "user.deactivated", "user.reactivated")
+"""Ended credentials (common.revocation): every consuming service keeps a revocation
+directory, so its queue is bound to these whatever else it hears."""
+
+
+def bindings(service: str) -> tuple[str, ...]:
+    """Every type a service's queue is bound to: its own subscriptions and the shared ones."""
+    return tuple(dict.fromkeys((*SUBSCRIPTIONS[service], *EVERY_SERVICE_HEARS)))
+
+
 def events_exchange(namespace: str) -> Exchange:
     return Exchange(f"{namespace}.events", type="topic", durable=True)
 
@@ -78,7 +88,7 @@ def service_queue(namespace: str, service: str) -> Queue:
     return Queue(
         f"{namespace}.{service}",
         exchange=exchange,
-        bindings=[binding(exchange, routing_key=t) for t in SUBSCRIPTIONS[service]],
+        bindings=[binding(exchange, routing_key=t) for t in bindings(service)],
         durable=True,
     )
 

@@ -15,6 +15,7 @@ from common.principal import (
     PrincipalSigner,
     generate_keypair,
 )
+from common.servicekey import ensure_service_key
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +29,7 @@ def write_test_keys(keys_dir: Path) -> None:
     (keys_dir / PRIVATE_KEY_FILE).write_text(private_pem)
     (keys_dir / PUBLIC_KEY_FILE).write_text(public_pem)
     ensure_data_key(keys_dir)
+    ensure_service_key(keys_dir)
 
 
 @dataclass(frozen=True)

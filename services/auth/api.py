@@ -1,24 +1,42 @@
 """The auth service's HTTP API: thin views that parse, call one operation, shape JSON.
 
 ``/internal/*`` endpoints serve the gateway: they turn credentials, session cookies and
-access tokens into short-lived principal tokens. They are public in the sense that the
-caller proves itself with the secret it sends, exactly as through the gateway.
+access tokens into short-lived principal tokens, and list revoked credentials. They need
+no principal, but they do need the service credential (common.servicekey): whoever merely
+reaches the port gets 401, a wrong credential 403 — so the client address the gateway
+reports for throttling can be trusted.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, g, jsonify, request
 
+from common.errors import Forbidden, Unauthenticated
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
+from common.http.problems import domain_error_response
 from common.http.service import current_principal, db
-from common.schemas import PageQuery
+from common.schemas import AuditQuery, PageQuery, Query
 from common.service import dependencies
+from common.servicekey import HEADER, BadCredential, MissingCredential
 from services.auth.models import AuditEntry
-from services.auth.operations import AuthDeps, identity, tenants, users
+from services.auth.operations import (
+    AuthDeps,
+    account,
+    consortium_log,
+    invitations,
+    mfa,
+    revocations,
+    sessions,
+    signin,
+    tenants,
+    tokens,
+    users,
+)
 from services.auth.operations.common import user_as_dict
 from services.auth.schemas import (
     AccessTokenResolveBody,
@@ -41,11 +59,26 @@ from services.auth.schemas import (
 bp = Blueprint("auth", __name__)
 
 
+@bp.before_request
+def _internal_callers_only() -> Response | None:
+    if not request.path.startswith("/internal/"):
+        return None
+    try:
+        deps().internal.verify(request.headers.get(HEADER), request.method, request.path)
+    except MissingCredential:
+        return domain_error_response(
+            Unauthenticated("Internal route", code="service_credential_required")
+        )
+    except BadCredential:
+        return domain_error_response(Forbidden("Internal route", code="bad_service_credential"))
+    return None
+
+
 def deps() -> AuthDeps:
     return dependencies(AuthDeps)
 
 
-def _resolved_json(resolved: identity.Resolved) -> dict[str, Any]:
+def _resolved_json(resolved: sessions.Resolved) -> dict[str, Any]:
     return {
         "principal_token": resolved.principal_token,
         "expires_in": resolved.expires_in,
@@ -70,7 +103,7 @@ class LoginRequest(LoginBody):
     tags=("internal",),
 )
 def internal_login(body: LoginRequest) -> Response:
-    secret, resolved = identity.login(db(), deps(), body, body.previous_session_token)
+    secret, resolved = signin.login(db(), deps(), body, body.previous_session_token)
     return jsonify(_resolved_json(resolved) | {"session_token": secret})
 
 
@@ -79,13 +112,13 @@ def internal_login(body: LoginRequest) -> Response:
     "The principal behind a session secret", body=SessionTokenBody, public=True, tags=("internal",)
 )
 def internal_resolve_session(body: SessionTokenBody) -> Response:
-    return jsonify(_resolved_json(identity.resolve_session(db(), deps(), body.session_token)))
+    return jsonify(_resolved_json(sessions.resolve_session(db(), deps(), body.session_token)))
 
 
 @bp.post("/internal/sessions/end")
 @endpoint("Sign out", body=SessionTokenBody, public=True, tags=("internal",))
 def internal_logout(body: SessionTokenBody) -> tuple[str, int]:
-    identity.logout(db(), body.session_token)
+    sessions.logout(db(), body.session_token)
     return "", 204
 
 
@@ -97,7 +130,36 @@ def internal_logout(body: SessionTokenBody) -> tuple[str, int]:
     tags=("internal",),
 )
 def internal_resolve_token(body: AccessTokenResolveBody) -> Response:
-    return jsonify(_resolved_json(identity.resolve_access_token(db(), deps(), body.token)))
+    return jsonify(_resolved_json(tokens.resolve_access_token(db(), deps(), body.token)))
+
+
+class RevocationQuery(Query):
+    since: datetime | None = None
+
+
+@bp.get("/internal/revocations")
+@endpoint(
+    "Credentials ended since a moment (auth's clock): the gateway drops them from its cache",
+    query=RevocationQuery,
+    public=True,
+    tags=("internal",),
+)
+def internal_revocations(query: RevocationQuery) -> Response:
+    return jsonify(revocations.feed(db(), query.since))
+
+
+@bp.before_request
+def _refuse_ended_credentials() -> Response | None:
+    """A principal token minted before its session, token, user or organization ended is
+    refused here at once (other services learn it from events within a second)."""
+    principal = g.get("principal")
+    if principal is None:
+        return None
+    reason = revocations.refusal(db(), principal)
+    if reason is None:
+        return None
+    g.principal = None
+    return domain_error_response(Unauthenticated("This sign-in has ended", code=reason))
 
 
 # --- identity --------------------------------------------------------------------------
@@ -106,64 +168,64 @@ def internal_resolve_token(body: AccessTokenResolveBody) -> Response:
 @bp.get("/me")
 @endpoint("Who am I")
 def me() -> Response:
-    return jsonify(identity.me(db(), current_principal()))
+    return jsonify(account.me(db(), current_principal()))
 
 
 @bp.post("/me/password")
 @endpoint("Change my password", body=PasswordChange)
 def change_password(body: PasswordChange) -> tuple[str, int]:
-    identity.change_password(db(), deps(), current_principal(), body)
+    account.change_password(db(), deps(), current_principal(), body)
     return "", 204
 
 
 @bp.post("/me/mfa/totp")
 @endpoint("Start TOTP enrolment: secret, otpauth URI and QR code", status=201)
 def start_totp() -> tuple[Response, int]:
-    return jsonify(identity.start_totp(db(), deps(), current_principal())), 201
+    return jsonify(mfa.start_totp(db(), deps(), current_principal())), 201
 
 
 @bp.post("/me/mfa/totp/confirm")
 @endpoint("Confirm TOTP enrolment with a first code; returns recovery codes", body=TotpCode)
 def confirm_totp(body: TotpCode) -> Response:
-    return jsonify(identity.confirm_totp(db(), deps(), current_principal(), body.code))
+    return jsonify(mfa.confirm_totp(db(), deps(), current_principal(), body.code))
 
 
 @bp.post("/me/mfa/totp/disable")
 @endpoint("Turn TOTP off (unless the organization requires it)", body=TotpCode)
 def disable_totp(body: TotpCode) -> tuple[str, int]:
-    identity.disable_totp(db(), deps(), current_principal(), body.code)
+    mfa.disable_totp(db(), deps(), current_principal(), body.code)
     return "", 204
 
 
 @bp.post("/tokens")
 @endpoint("Create a personal access token (shown once)", body=TokenCreate, status=201)
 def create_token(body: TokenCreate) -> tuple[Response, int]:
-    return jsonify(identity.create_access_token(db(), current_principal(), body)), 201
+    return jsonify(tokens.create_access_token(db(), current_principal(), body)), 201
 
 
 @bp.get("/tokens")
 @endpoint("My personal access tokens")
 def list_tokens() -> Response:
-    return jsonify(items=identity.list_access_tokens(db(), current_principal()), next_cursor=None)
+    return jsonify(items=tokens.list_access_tokens(db(), current_principal()), next_cursor=None)
 
 
 @bp.delete("/tokens/<uuid:token_id>")
 @endpoint("Revoke one of my tokens", status=204)
 def revoke_token(token_id: uuid.UUID) -> tuple[str, int]:
-    identity.revoke_access_token(db(), current_principal(), token_id)
+    tokens.revoke_access_token(db(), current_principal(), token_id)
     return "", 204
 
 
 @bp.get("/invitations/<token>")
 @endpoint("What an invitation is for", public=True)
 def invitation(token: str) -> Response:
-    return jsonify(identity.invitation_details(db(), token))
+    return jsonify(invitations.invitation_details(db(), token))
 
 
 @bp.post("/invitations/<token>/accept")
 @endpoint("Accept an invitation: set a password", body=InvitationAccept, public=True)
 def accept_invitation(token: str, body: InvitationAccept) -> Response:
-    return jsonify(identity.accept_invitation(db(), deps(), token, body))
+    return jsonify(invitations.accept_invitation(db(), deps(), token, body))
 
 
 # --- consortia and organizations -------------------------------------------------------
@@ -191,6 +253,16 @@ def get_consortium(consortium_id: uuid.UUID) -> Response:
 @endpoint("Edit a consortium", body=ConsortiumUpdate)
 def update_consortium(consortium_id: uuid.UUID, body: ConsortiumUpdate) -> Response:
     return jsonify(tenants.update_consortium(db(), current_principal(), consortium_id, body))
+
+
+@bp.get("/consortia/<uuid:consortium_id>/audit")
+@endpoint(
+    "The consortium admins' own log: registrations, suspensions, people added to members, "
+    "policy changes (consortium and platform admins)",
+    query=AuditQuery,
+)
+def consortium_audit(consortium_id: uuid.UUID, query: AuditQuery) -> Response:
+    return jsonify(consortium_log.consortium_log(db(), current_principal(), consortium_id, query))
 
 
 @bp.post("/organizations")

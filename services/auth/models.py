@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from common.audit import AuditMixin
 from common.clock import utcnow
 from common.db import TYPE_ANNOTATION_MAP, new_metadata
+from common.mail import MailOutboxMixin
 from common.messaging.outbox import OutboxMixin
 
 
@@ -76,6 +77,8 @@ class User(Base):
     """The last accepted 30-second step, so a code cannot be replayed."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    invited_by: Mapped[uuid.UUID | None]
+    """Who added this person (None for the platform admin made at first start)."""
 
     org: Mapped[Organization | None] = relationship(lazy="joined")
 
@@ -164,4 +167,23 @@ class AuditEntry(AuditMixin, Base):
 
 
 class OutboxEvent(OutboxMixin, Base):
+    pass
+
+
+class Revocation(Base):
+    """Credentials ended, newest last: the list the gateway checks its cache against
+    (``GET /internal/revocations``). Kept a day, far longer than any cache or token."""
+
+    __tablename__ = "revocations"
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    """``session``, ``token``, ``user`` or ``org``."""
+    subject_id: Mapped[uuid.UUID]
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class MailOutbox(MailOutboxMixin, Base):
     pass

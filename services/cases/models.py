@@ -15,6 +15,7 @@ from common.clock import utcnow
 from common.db import TYPE_ANNOTATION_MAP, new_metadata
 from common.messaging.outbox import OutboxMixin, ProcessedEventMixin
 from common.orgdirectory import OrgDirectoryMixin
+from common.revocation import RevokedCredentialMixin
 
 
 class Base(DeclarativeBase):
@@ -255,3 +256,8 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class OrgDirectoryEntry(OrgDirectoryMixin, Base):
     pass
+
+
+class RevokedCredential(RevokedCredentialMixin, Base):
+    """Sessions, access tokens and users whose principal tokens are refused here
+    (common.revocation), built from auth's events."""

@@ -17,6 +17,7 @@ from common.clock import utcnow
 from common.db import TYPE_ANNOTATION_MAP, new_metadata
 from common.messaging.outbox import OutboxMixin, ProcessedEventMixin
 from common.orgdirectory import OrgDirectoryMixin
+from common.revocation import RevokedCredentialMixin
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
@@ -237,3 +238,8 @@ class OutboxEvent(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+class RevokedCredential(RevokedCredentialMixin, Base):
+    """Sessions, access tokens and users whose principal tokens are refused here
+    (common.revocation), built from auth's events."""

@@ -28,6 +28,7 @@ from common.clock import utcnow
 from common.db import TYPE_ANNOTATION_MAP, new_metadata
 from common.messaging.outbox import ProcessedEventMixin
 from common.orgdirectory import OrgDirectoryMixin
+from common.revocation import RevokedCredentialMixin
 
 SCOPE_KIND = sa.String(12)
 """``org`` or ``consortium``."""
@@ -202,3 +203,8 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class OrgDirectoryEntry(OrgDirectoryMixin, Base):
     pass
+
+
+class RevokedCredential(RevokedCredentialMixin, Base):
+    """Sessions, access tokens and users whose principal tokens are refused here
+    (common.revocation), built from auth's events."""

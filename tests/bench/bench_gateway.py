@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from common.http.client import ServiceClient
+from common.servicekey import ServiceCredential, load_service_key
 from common.testing.databases import server_broker_url, server_database_url
 from tests.e2e.helpers import new_world
 from tests.e2e.stack import Stack
@@ -98,8 +99,14 @@ def main() -> int:
         pat = admin.post("/tokens", {"name": "bench"})["token"]
         # The principal token the gateway would forward, obtained as the gateway does.
         auth = ServiceClient(stack.url("auth"))
+        credential = ServiceCredential(
+            load_service_key(None, Path(stack.env["TSUNAGU_DATA_DIR"]) / "keys"), "bench"
+        )
         principal_token = auth.call(
-            "POST", "/internal/tokens/resolve", json_body={"token": pat}
+            "POST",
+            "/internal/tokens/resolve",
+            json_body={"token": pat},
+            headers=credential.headers("POST", "/internal/tokens/resolve"),
         ).json()["principal_token"]
         org_id = world.orgs["npo"]
         cases = [

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.e2e
 def test_the_demo_has_referrals_in_every_state_but_expired_which_comes_at_midnight(
     tmp_path: Path,
 ) -> None:
-    with Stack(tmp_path, services=STACK_SERVICES) as stack:
+    # A demo instance: the demo's published password is accepted only there.
+    with Stack(tmp_path, services=STACK_SERVICES, extra_env={"TSUNAGU_DEMO": "1"}) as stack:
         ctx = DemoContext(load_settings(stack.env), ADMIN_EMAIL, ADMIN_PASSWORD)
         seed_identity(ctx)
         cases.seed(ctx)

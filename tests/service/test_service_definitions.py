@@ -70,6 +70,10 @@ def test_the_worker_has_a_relay_if_the_service_publishes_and_a_consumer_if_it_he
     assert (parts.relay is not None) == (definition.model("OutboxEvent") is not None)
     assert (parts.consumer is not None) == bool(definition.handlers())
     assert {t.name for t in parts.periodic} >= ({"prune-outbox"} if parts.relay else set())
+    # A mail outbox is sent, a revocation directory pruned, wherever the models have one.
+    names = {t.name for t in parts.periodic}
+    assert ("send-mail" in names) == (definition.model("MailOutbox") is not None)
+    assert ("prune-revocations" in names) == (definition.model("RevokedCredential") is not None)
     assert runtime.engine is not None
     runtime.engine.dispose()
 

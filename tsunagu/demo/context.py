@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.config import Settings
+from services.auth.domain.passwords import DEMO_PASSWORD
 from tsunagu.demo.client import GatewayClient
-
-DEMO_PASSWORD = "tsunagu-demo-2026"  # noqa: S105 - the demo's published password
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from common.mail import links_in, maildir_path, wait_for_mail
 from tsunagu.demo.context import DemoContext
 
 # key, name, prefecture
@@ -191,10 +192,19 @@ def seed_identity(ctx: DemoContext) -> None:
         }
         ctx.orgs[key] = admin.post("/organizations", {k: v for k, v in body.items() if v})["id"]
         org_names[key] = name
-    for key, org, name, email, role in USERS:
-        invited = admin.post(
+    # Everyone is invited before anyone joins: the platform admin may add people to an
+    # organization only until its first admin is active. Each person then joins from
+    # the link in their e-mail, as people do.
+    for _key, org, name, email, role in USERS:
+        admin.post(
             f"/organizations/{ctx.orgs[org]}/users", {"email": email, "name": name, "role": role}
         )
-        token = invited["invitation"]["token"]
+    maildir = maildir_path(ctx.settings.mail_url)
+    if maildir is None:
+        raise RuntimeError("the demo reads invitations from a Maildir: unset TSUNAGU_MAIL_URL")
+    for key, org, _name, email, role in USERS:
+        [message] = wait_for_mail(maildir, email, timeout=60)
+        link = next(u for u in links_in(message) if "/invitations/" in u)
+        token = link.rsplit("/", 1)[1]
         ctx.new_client().post(f"/invitations/{token}/accept", {"password": ctx.password})
         ctx.logins[key] = {"email": email, "org": org_names[org], "role": ROLE_LABELS[role]}

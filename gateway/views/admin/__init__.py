@@ -30,4 +30,4 @@ NAV = [
 ]
 
 # The page groups add their pages to ``bp``.
-from gateway.views.admin import consortia, organizations, users  # noqa: E402, F401
+from gateway.views.admin import consortia, consortium_log, organizations, users  # noqa: E402, F401

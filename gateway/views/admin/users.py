@@ -26,14 +26,20 @@ def invite(org_id: uuid.UUID) -> Any:
     form = invite_form(True).read()
     created = form.submit(
         lambda: api.post(f"/organizations/{org_id}/users", form.text("email", "name", "role")),
-        refusable=(409, 422),
+        refusable=(403, 409, 422),
     )
     if form.failed:
         return org_page(org_id, invite=form)
-    flash(
-        _l("The invitation is ready. Send the link to the person; it works once, for 7 days."),
-        "success",
-    )
+    if created["invitation"].get("url"):
+        flash(
+            _l(
+                "The invitation has been e-mailed. You can also hand the link below to the "
+                "person; it works once, for 7 days."
+            ),
+            "success",
+        )
+    else:
+        flash(_l("The invitation has been e-mailed to the person."), "success")
     return org_page(org_id, invitation=created, status=201)
 
 
@@ -86,7 +92,7 @@ def reinvite(user_id: uuid.UUID) -> Any:
     try:
         created = api.post(f"/users/{user_id}/invitation")
     except ApiError as error:
-        if error.status != 409:
+        if error.status not in (403, 409):
             raise
         flash(problem_message(error), "error")
         return redirect(url_for("admin.organization", org_id=org_id))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -17,17 +19,53 @@ MIN_STRENGTH = 3
 changes, a keyboard walk or a repeat — guessable within hours offline."""
 
 
-def password_problems(password: str, *, context: tuple[str, ...] = ()) -> list[FieldError]:
+DEMO_PASSWORD = "tsunagu-demo-2026"  # noqa: S105 - published in the README, on purpose
+"""Every demo login's password. Accepted only while the demo is on (``TSUNAGU_DEMO``)."""
+
+
+def _fold(password: str) -> str:
+    """Case, spaces and punctuation do not make a published password new."""
+    return "".join(ch for ch in password.casefold() if ch.isalnum())
+
+
+@cache
+def published_passwords() -> tuple[str, ...]:
+    path = Path(__file__).with_name("published_passwords.txt")
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+@cache
+def _published_folded() -> frozenset[str]:
+    return frozenset(_fold(p) for p in published_passwords())
+
+
+def password_problems(
+    password: str, *, context: tuple[str, ...] = (), demo: bool = False
+) -> list[FieldError]:
     """Why ``password`` is refused (empty when acceptable). ``context`` holds the user's
-    own words (email, name) that must not make up the password."""
+    own words (email, name) that must not make up the password. A published password is
+    refused however strong it looks; the demo's own only outside the demo."""
     if len(password) < MIN_LENGTH:
         return [
             FieldError("password", f"Use at least {MIN_LENGTH} characters", "password_too_short")
         ]
     if len(password) > MAX_LENGTH:
         return [FieldError("password", "The password is too long", "password_too_long")]
+    folded = _fold(password)
+    if folded in _published_folded() and not (demo and folded == _fold(DEMO_PASSWORD)):
+        return [
+            FieldError(
+                "password",
+                "This password has been published; choose one nobody else knows",
+                "password_published",
+            )
+        ]
+    if demo and password == DEMO_PASSWORD:
+        return []
     # zxcvbn's cost grows with length; the first 100 characters decide strength anyway.
-    result = zxcvbn(password[:100], user_inputs=_user_words(context))
+    # The published passwords join its dictionary, so their near variants score low.
+    result = zxcvbn(password[:100], user_inputs=_user_words(context) + list(published_passwords()))
     if result["score"] < MIN_STRENGTH:
         return [
             FieldError(

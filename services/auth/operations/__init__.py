@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from common.config import Settings
 from common.datakey import SecretBox
 from common.principal import PrincipalSigner
+from common.servicekey import ServiceCredentialVerifier
 from services.auth.domain.passwords import PasswordHashing
 from services.auth.domain.sessions import SessionPolicy
 
@@ -19,4 +20,6 @@ class AuthDeps:
     signer: PrincipalSigner
     policy: SessionPolicy
     secrets: SecretBox
-    """Seals TOTP seeds at rest."""
+    """Seals TOTP seeds and waiting mail at rest."""
+    internal: ServiceCredentialVerifier
+    """Checks the service credential of calls to ``/internal/*``."""

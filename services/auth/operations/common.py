@@ -68,7 +68,47 @@ def user_status(user: User) -> str:
     return "active" if user.password_hash else "invited"
 
 
-def user_as_dict(user: User) -> dict[str, Any]:
+PLATFORM_ADMIN_LABEL = "プラットフォーム管理者 (platform admin)"
+
+
+def added_by_map(session: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Who added people: {user id: {id, name, role, org_id, org_name}}, in one query."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        sa.select(User.id, User.name, User.role, User.org_id, Organization.name)
+        .outerjoin(Organization, Organization.id == User.org_id)
+        .where(User.id.in_(set(user_ids)))
+    ).all()
+    return {
+        row[0]: {
+            "id": str(row[0]),
+            "name": row[1],
+            "role": row[2],
+            "org_id": str(row[3]) if row[3] else None,
+            "org_name": row[4],
+        }
+        for row in rows
+    }
+
+
+def added_by(session: Session, user: User) -> dict[str, Any] | None:
+    if user.invited_by is None:
+        return None
+    return added_by_map(session, [user.invited_by]).get(user.invited_by)
+
+
+def actor_label(session: Session, user_id: uuid.UUID) -> str:
+    """A person as an e-mail names them: 'name（organization）'."""
+    who = added_by_map(session, [user_id]).get(user_id)
+    if who is None:
+        return PLATFORM_ADMIN_LABEL
+    if who["org_name"] is None:
+        return PLATFORM_ADMIN_LABEL
+    return f"{who['name']}（{who['org_name']}）"
+
+
+def user_as_dict(user: User, added_by: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": str(user.id),
         "email": user.email,
@@ -82,6 +122,7 @@ def user_as_dict(user: User) -> dict[str, Any]:
         "mfa_enabled": user.totp_enabled,
         "created_at": user.created_at.isoformat(),
         "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+        "added_by": added_by,
     }
 
 

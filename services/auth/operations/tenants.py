@@ -16,13 +16,13 @@ from common.permissions import Perm
 from common.principal import Principal
 from services.auth import events
 from services.auth.domain.access import administers_consortium, is_platform_admin, sees_org
-from services.auth.models import Consortium, Organization, User
+from services.auth.models import Consortium, Organization
+from services.auth.operations import revocations
 from services.auth.operations.common import (
     audit,
     consortium_as_dict,
     org_as_dict,
 )
-from services.auth.operations.identity import revoke_user_sessions
 from services.auth.schemas import ConsortiumCreate, ConsortiumUpdate, OrgCreate, OrgUpdate
 
 
@@ -247,9 +247,7 @@ def _change_status(
     org.status = to
     org.status_reason = reason
     if to == "suspended":
-        user_ids = list(session.scalars(sa.select(User.id).where(User.org_id == org.id)))
-        if user_ids:
-            revoke_user_sessions(session, user_ids, "org_suspended")
+        revocations.org_suspended(session, org, principal)
     session.flush()
     events.org_event(session, "suspended" if to == "suspended" else "reinstated", org, principal)
     audit(

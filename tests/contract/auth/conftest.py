@@ -1,3 +1,9 @@
 """The auth contract tests run on the service tier's fixtures."""
 
-from tests.service.auth.conftest import make, service_definition  # noqa: F401
+from tests.service.auth.conftest import (  # noqa: F401
+    bare_client,
+    client,
+    gateway_credential,
+    make,
+    service_definition,
+)

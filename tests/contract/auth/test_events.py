@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.testing.principals import auth_header
 from services.auth.models import OutboxEvent
-from tests.service.auth.factories import Factory
+from tests.service.auth.factories import PASSWORD, Factory
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "contracts" / "events"
 
@@ -36,7 +36,14 @@ def test_every_auth_event_matches_its_schema(
     client.post(f"/organizations/{org['id']}/suspend", headers=headers, json={"reason": "x"})
     client.post(f"/organizations/{org['id']}/reinstate", headers=headers, json={"reason": "y"})
     staff = make.user(admin.org_id, "staff")
+    signed_in = client.post(
+        "/internal/sessions", json={"email": staff.email, "password": PASSWORD}
+    ).json
+    staff_headers = {"Authorization": f"Bearer {signed_in['principal_token']}"}
+    token = client.post("/tokens", headers=staff_headers, json={"name": "CLI"}).json
+    client.delete(f"/tokens/{token['id']}", headers=staff_headers)
     client.patch(f"/users/{staff.user_id}", headers=headers, json={"active": False})
+    client.patch(f"/users/{staff.user_id}", headers=headers, json={"active": True})
     with sessions() as session:
         bodies = [json.loads(r.body) for r in session.scalars(sa.select(OutboxEvent))]
     types = {b["type"] for b in bodies}
@@ -46,6 +53,9 @@ def test_every_auth_event_matches_its_schema(
         "org.suspended",
         "org.reinstated",
         "user.deactivated",
+        "user.reactivated",
+        "session.revoked",
+        "token.revoked",
     }
     for body in bodies:
         schema = json.loads((SCHEMAS / f"{body['type']}.json").read_text())

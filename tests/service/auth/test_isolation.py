@@ -18,6 +18,7 @@ from tests.service.auth.factories import Factory
 
 VALID_BODIES: dict[str, dict[str, object] | None] = {
     "auth.get_consortium": None,
+    "auth.consortium_audit": None,
     "auth.update_consortium": {"name": "改名"},
     "auth.get_org": None,
     "auth.update_org": {"address": "どこか"},

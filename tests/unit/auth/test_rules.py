@@ -25,7 +25,27 @@ def test_a_password_made_of_the_users_own_email_is_weak() -> None:
 
 def test_a_passphrase_is_accepted() -> None:
     assert password_problems("桜島の灰が降る朝に熱い珈琲") == []
-    assert password_problems("correct horse battery staple") == []
+    assert password_problems("lantern orchard velvet compass") == []
+
+
+def test_the_readmes_demo_password_is_refused_outside_the_demo() -> None:
+    for variant in ("tsunagu-demo-2026", "Tsunagu Demo 2026", "TSUNAGU_DEMO_2026"):
+        [problem] = password_problems(variant)
+        assert problem.code == "password_published", variant
+    assert password_problems("tsunagu-demo-2026", demo=True) == []
+
+
+def test_published_passphrases_are_refused_however_strong_they_look() -> None:
+    for published in ("correct horse battery staple", "Correct-Horse-Battery-Staple"):
+        [problem] = password_problems(published)
+        assert problem.code == "password_published", published
+
+
+def test_near_variants_of_a_published_password_are_weak() -> None:
+    [problem] = password_problems("tsunagu-demo-2026ab")
+    assert problem.code == "password_too_weak"
+    [problem] = password_problems("tsunagu-demo-2026ab", demo=True)
+    assert problem.code == "password_too_weak"
 
 
 def test_hashing_verifies_and_unknown_users_fail_the_same_way() -> None:

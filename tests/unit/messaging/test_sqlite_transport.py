@@ -250,7 +250,7 @@ def test_bootstrap_twice_changes_nothing(bootstrapped: str, namespace: str) -> N
     before = snapshot()
     bootstrap(bootstrapped, namespace)
     assert snapshot() == before
-    assert len(before) == sum(len(types) for types in topology.SUBSCRIPTIONS.values()) + 1
+    assert len(before) == sum(len(topology.bindings(s)) for s in topology.SUBSCRIPTIONS) + 1
 
 
 def test_the_polling_interval_is_set_on_the_transport(bootstrapped: str) -> None:

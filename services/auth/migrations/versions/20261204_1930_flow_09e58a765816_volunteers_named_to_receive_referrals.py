@@ -1,7 +1,7 @@
 """volunteers named to receive referrals
 
 Revision ID: 09e58a765816
-Revises: 6c7969cc38b9
+Revises: f50b705b922b
 Create Date: 2026-12-04 18:38:07.494539
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "09e58a765816"
-down_revision: str | None = "6c7969cc38b9"
+down_revision: str | None = "f50b705b922b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -200,6 +200,7 @@ def gateway_app(services: FakeServices) -> Flask:
     settings = load_settings(
         {
             "TSUNAGU_SECRET_KEY": "pages-test-secret",
+            "TSUNAGU_SERVICE_KEY": "pages-test-service-key",
             "TSUNAGU_PRINCIPAL_PUBLIC_KEY": test_keypair()[1],
             "TSUNAGU_SESSION_CACHE_SECONDS": "0",
             "TSUNAGU_DEMO": "0",
