@@ -41,7 +41,7 @@ TEXT: dict[str, dict[str, str]] = {
     "via_reply": {"ja": "応答", "en": "reply"},
     "via_push": {"ja": "プッシュ", "en": "push"},
     "deliveries": {"ja": "送った Webhook", "en": "Webhooks sent"},
-    "status": {"ja": "応答", "en": "status"},
+    "status": {"ja": "HTTP", "en": "HTTP"},
     "failed": {"ja": "送信失敗", "en": "failed"},
     "choose_user": {"ja": "左からユーザーを選んでください。", "en": "Choose a user on the left."},
     "error": {"ja": "エラー", "en": "Error"},
