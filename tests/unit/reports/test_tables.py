@@ -148,6 +148,17 @@ def test_a_snapshot_diff_lists_only_what_changed() -> None:
     assert report_diff(after, after) == []
 
 
+def test_a_snapshot_diff_also_shows_a_change_in_line_blocks() -> None:
+    before = kpi_report(2020, PLAN, {2020: {"line.block": Counts(2, 2)}}, {})
+    after = kpi_report(2020, PLAN, {2020: {"line.block": Counts(3, 2)}}, {})
+    changes = {(c["kpi"], c["field"]): c["delta"] for c in report_diff(before, after)}
+    assert changes == {
+        ("line_blocks", "actual"): 1,
+        ("line_blocks", "contacts"): 1,
+        ("line_blocks", "cumulative.actual"): 1,
+    }
+
+
 def test_a_total_that_would_reveal_a_hidden_cell_is_hidden_as_x() -> None:
     tallies = {
         2020: {
