@@ -171,6 +171,7 @@ def send_message(user_id: str) -> Response:
         "id": message_id,
         "type": body.type,
         "quoteToken": webhook.new_quote_token(),
+        "markAsReadToken": webhook.new_quote_token(),
     }
     if isinstance(body, TextIn):
         message["text"] = body.text

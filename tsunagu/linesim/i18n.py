@@ -37,6 +37,7 @@ TEXT: dict[str, dict[str, str]] = {
     "unsent": {"ja": "メッセージの送信を取り消しました", "en": "Message unsent"},
     "redeliver": {"ja": "再送", "en": "Redeliver"},
     "typing": {"ja": "入力中…", "en": "Typing…"},
+    "read": {"ja": "既読", "en": "Read"},
     "not_delivered": {"ja": "（ブロック中のため届いていません）", "en": "(not delivered: blocked)"},
     "via_reply": {"ja": "応答", "en": "reply"},
     "via_push": {"ja": "プッシュ", "en": "push"},

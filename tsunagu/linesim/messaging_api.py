@@ -240,6 +240,19 @@ def loading_start() -> Response:
     return line_answer(202, {})
 
 
+@api.post("/v2/bot/chat/markAsRead")
+@messaging_api
+def mark_as_read() -> Response:
+    """Marks the user's messages read (既読) up to the one whose ``markAsReadToken`` it is."""
+    body = _json_body()
+    if isinstance(body, Response):
+        return body
+    token = body.get("markAsReadToken")
+    if not isinstance(token, str) or not state().mark_read(token):
+        return body_error("markAsReadToken", "Invalid markAsReadToken")
+    return line_answer(200, {})
+
+
 @api.get("/v2/bot/message/<message_id>/content")
 @messaging_api
 def content(message_id: str) -> Response:

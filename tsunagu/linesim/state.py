@@ -68,6 +68,7 @@ class ChatItem:
     via: str = ""  # for bot messages: "reply" or "push"
     unsent: bool = False
     delivered: bool = True
+    read: bool = False  # a user's message the bot marked as read (既読)
 
 
 @dataclass
@@ -116,6 +117,7 @@ class SimulatorState:
         self.retry_keys: dict[str, tuple[str, list[dict[str, str]]]] = {}
         self.usage: dict[str, int] = {}  # "YYYY-MM" (JST) → messages counted
         self.contents: dict[str, StoredContent] = {}
+        self.read_tokens: dict[str, tuple[str, int]] = {}  # markAsReadToken → (user, seq)
         self.deliveries: list[Delivery] = []
         self._seq = 0
         self._message_ids = int(time.time() * 1000) * 1000
@@ -153,7 +155,21 @@ class SimulatorState:
         with self.lock:
             item = ChatItem(self._next_seq(), "in", message, self.now_ms())
             user.chat.append(item)
+            if "markAsReadToken" in message:
+                self.read_tokens[message["markAsReadToken"]] = (user.user_id, item.seq)
             return item
+
+    def mark_read(self, token: str) -> bool:
+        """The user's messages up to the token's are read, as LINE's markAsRead does."""
+        with self.lock:
+            entry = self.read_tokens.get(token)
+            user = self.users.get(entry[0]) if entry else None
+            if entry is None or user is None:
+                return False
+            for item in user.chat:
+                if item.direction == "in" and item.seq <= entry[1]:
+                    item.read = True
+            return True
 
     def mark_unsent(self, user: SimUser, message_id: str) -> bool:
         with self.lock:
@@ -270,6 +286,7 @@ def chat_item_json(item: ChatItem) -> dict[str, Any]:
         "via": item.via or None,
         "unsent": item.unsent,
         "delivered": item.delivered,
+        "read": item.read,
     }
 
 

@@ -234,3 +234,29 @@ def test_profile_loading_and_content(sim: FlaskClient, receiver: Receiver) -> No
     assert content.mimetype == "image/gif"
     assert sim.get("/v2/bot/message/999/content", headers=AUTH).status_code == 404
     assert sim.get("/v2/bot/nothing-here", headers=AUTH).get_json() == {"message": "Not Found"}
+
+
+def test_mark_as_read_marks_the_users_messages_up_to_the_tokens(
+    sim: FlaskClient, receiver: Receiver
+) -> None:
+    user_id = friend(sim)
+    tokens = []
+    for text in ("一通目", "二通目", "三通目"):
+        sim.post(
+            f"/_sim/users/{user_id}/messages", json={"message": {"type": "text", "text": text}}
+        )
+        tokens.append(last_body(receiver)["events"][0]["message"]["markAsReadToken"])
+    answer = sim.post("/v2/bot/chat/markAsRead", json={"markAsReadToken": tokens[1]}, headers=AUTH)
+    assert answer.status_code == 200
+    items = sim.get(f"/_sim/users/{user_id}/chat").get_json()["items"]
+    assert [i["read"] for i in items] == [True, True, False]
+    for bad in ({"markAsReadToken": "nope"}, {}, {"markAsReadToken": 1}):
+        assert sim.post("/v2/bot/chat/markAsRead", json=bad, headers=AUTH).status_code == 400
+    assert (
+        sim.post("/v2/bot/chat/markAsRead", json={"markAsReadToken": tokens[2]}).status_code == 401
+    )
+    assert [i["read"] for i in sim.get(f"/_sim/users/{user_id}/chat").get_json()["items"]] == [
+        True,
+        True,
+        False,
+    ]

@@ -14,6 +14,7 @@ from linebot.v3.messaging import (
     ApiClient,
     ApiException,
     Configuration,
+    MarkMessagesAsReadByTokenRequest,
     MessagingApi,
     MessagingApiBlob,
     PushMessageRequest,
@@ -75,6 +76,12 @@ def test_reply_push_quota_profile_loading_and_content(
     sim.post(f"/_sim/users/{user_id}/messages", json={"message": image})
     message_id = last_body(receiver)["events"][0]["message"]["id"]
     assert bytes(MessagingApiBlob(client).get_message_content(message_id)) == PNG
+
+    read_token = last_body(receiver)["events"][0]["message"]["markAsReadToken"]
+    api.mark_messages_as_read_by_token(
+        MarkMessagesAsReadByTokenRequest(mark_as_read_token=read_token)
+    )
+    assert sim.get(f"/_sim/users/{user_id}/chat").get_json()["items"][-1]["read"] is True
 
     sent = sim.get("/_sim/sent").get_json()["items"]
     assert [item["message"]["text"] for item in sent] == ["ようこそ😀", "お返事です"]

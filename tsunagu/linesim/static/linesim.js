@@ -131,6 +131,7 @@ function renderChat(chat) {
     let meta = time;
     if (item.via) meta += ` ${WORDS["via_" + item.via]}`;
     if (!item.delivered) meta += ` ${WORDS.not_delivered}`;
+    if (item.read) meta = `${WORDS.read} ${meta}`;
     const metaNode = el("span", { class: "meta" }, meta);
     if (item.direction === "in" && !item.unsent && item.message.id) {
       const unsend = el("button", { type: "button", class: "unsend" }, WORDS.unsend);
