@@ -8,6 +8,7 @@ worker SERVICE     run a service's outbox relay, consumer and periodic jobs
 run                everything in the Procfile, for `make run`
 dlq list|replay    inspect or replay dead-lettered events
 reports-rebuild    recompute every report table from the stored events
+line-simulator     a local stand-in for the LINE platform (docs/line-simulator.md)
 """
 
 from __future__ import annotations
@@ -212,6 +213,68 @@ def reports_rebuild() -> None:
     from services.reports.cli import rebuild_command
 
     raise SystemExit(rebuild_command())
+
+
+@cli.command("line-simulator")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="TSUNAGU_LINESIM_HOST")
+@click.option("--port", default=8099, show_default=True, envvar="TSUNAGU_LINESIM_PORT")
+@click.option(
+    "--channel-secret",
+    envvar="TSUNAGU_LINESIM_CHANNEL_SECRET",
+    default="linesim-channel-secret",
+    show_default=True,
+    help="Signs every webhook (X-Line-Signature).",
+)
+@click.option(
+    "--channel-access-token",
+    envvar="TSUNAGU_LINESIM_CHANNEL_ACCESS_TOKEN",
+    default="linesim-channel-access-token",
+    show_default=True,
+    help="The bearer token the Messaging API accepts.",
+)
+@click.option(
+    "--webhook-url",
+    envvar="TSUNAGU_LINESIM_WEBHOOK_URL",
+    required=True,
+    help="Where users' events go, e.g. http://127.0.0.1:8000/line/webhook/<channel id>.",
+)
+@click.option(
+    "--bot-user-id",
+    envvar="TSUNAGU_LINESIM_BOT_USER_ID",
+    default="U" + "0" * 31 + "1",
+    show_default=True,
+    help="The bot's user id, sent as the webhook's destination.",
+)
+@click.option(
+    "--monthly-limit",
+    envvar="TSUNAGU_LINESIM_MONTHLY_LIMIT",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Push messages a month before 429 (the free plan has 200).",
+)
+def line_simulator(
+    host: str,
+    port: int,
+    channel_secret: str,
+    channel_access_token: str,
+    webhook_url: str,
+    bot_user_id: str,
+    monthly_limit: int,
+) -> None:
+    """Play the LINE platform: Messaging API endpoints and a page to act as LINE users."""
+    from werkzeug.serving import make_server
+
+    from tsunagu.linesim import SimulatorConfig, create_app
+
+    app = create_app(
+        SimulatorConfig(
+            channel_secret, channel_access_token, webhook_url, bot_user_id, monthly_limit
+        )
+    )
+    server = make_server(host, port, app, threaded=True)
+    click.echo(f"LINE simulator on http://{host}:{port}/ → webhook {webhook_url}")
+    server.serve_forever()
 
 
 def main() -> int:

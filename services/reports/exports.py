@@ -12,6 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from services.reports.domain.report import table_rows
+
 WORDS = {
     "ja": {
         "indicator": "指標",
@@ -86,7 +88,7 @@ def kpi_csv(report: dict[str, Any], lang: str = "ja") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    for row in report["rows"]:
+    for row in table_rows(report["rows"]):
         line = [_label(row, lang), row["kpi"]]
         for year in row["years"]:
             line += [_blank(year["target"]), year["actual"], _percent(year["attainment"])]
@@ -149,7 +151,7 @@ def kpi_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
             cell.alignment = _CENTER
             cell.border = _BOX
 
-    for n, row in enumerate(report["rows"]):
+    for n, row in enumerate(table_rows(report["rows"])):
         r = FIRST_ROW + n
         ws.cell(r, 1, _label(row, lang)).border = _BOX
         figures = [*row["years"], row["cumulative"]]
@@ -182,7 +184,7 @@ def _breakdown_sheet(wb: Workbook, report: dict[str, Any], lang: str) -> None:
     for c in range(1, 4):
         ws.cell(3, c).font = Font(bold=True)
         ws.cell(3, c).fill = _HEAD
-    for row in report["rows"]:
+    for row in table_rows(report["rows"]):
         ws.append([_label(row, lang), row["persons"], row["contacts"]])
         for part in row.get("breakdown") or ():
             ws.append([f"　└ {_label(part, lang)}", part["persons"], part["contacts"]])

@@ -52,6 +52,8 @@ from services.reports.queries import plan_period, targets_for
 from services.reports.rebuild import rebuild
 
 START = datetime(2020, 4, 1, tzinfo=JST)
+LINE_CHANNEL = "0b7e2f7a-1c7d-4d2b-9a51-3f3c2a7f6b10"
+"""The one LINE channel of the generated events (its org is the first member)."""
 SPAN = (datetime(2023, 4, 1, tzinfo=JST) - START).total_seconds()
 PATHS = (
     "employment_regular",
@@ -265,13 +267,15 @@ class Generator:
         for n in range(self.persons // 5):
             at = self._when()
             type_ = "line.unfollowed" if n % 8 == 0 else "line.followed"
-            yield self._row(
-                type_,
-                0,
-                {"line_user_hash": f"{n:016x}", "at": _iso(at), "fiscal_year": _fy(at)},
-                at,
-                producer="intake",
-            )
+            data: dict[str, Any] = {
+                "channel_id": LINE_CHANNEL,
+                "line_user_hash": f"{n:016x}",
+                "at": _iso(at),
+                "fiscal_year": _fy(at),
+            }
+            if type_ == "line.followed":
+                data["refollow"] = n % 16 == 1
+            yield self._row(type_, 0, data, at, producer="line")
 
 
 def build(engine: sa.Engine, generator: Generator, batch: int = 20000) -> int:

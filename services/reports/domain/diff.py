@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.reports.domain.report import table_rows
+
 FIELDS = ("target", "actual", "persons", "contacts")
 
 
@@ -15,8 +17,8 @@ def _number(value: Any) -> int | float | None:
 def report_diff(frozen: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
     """Changes between two unsuppressed KPI reports of the same scope and year."""
     changes: list[dict[str, Any]] = []
-    now = {row["kpi"]: row for row in current["rows"]}
-    for old in frozen["rows"]:
+    now = {row["kpi"]: row for row in table_rows(current["rows"])}
+    for old in table_rows(frozen["rows"]):
         new = now.get(old["kpi"])
         if new is None:
             continue

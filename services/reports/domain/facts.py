@@ -7,7 +7,9 @@ dead-letters it with the reason, so the gap is visible rather than silent).
 
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +25,7 @@ from services.reports.domain import kpi
 class Fact:
     measure: str
     subject: str
-    """The person key (for LINE, the salted user hash)."""
+    """The person key (for LINE, a digest of the channel and the keyed user hash)."""
     fiscal_year: int
     period: int
     """Fiscal month: 1 = April … 12 = March, by the JST date."""
@@ -132,9 +134,12 @@ def _measures(event_type: str, data: Mapping[str, Any]) -> list[str]:
             return [kpi.RETAINED_6M] if retained and reached else ["outcome.retention"]
         return [f"outcome.{outcome}"]
     if event_type == "line.followed":
-        return [kpi.LINE_FOLLOW]
+        refollow = data.get("refollow")
+        if not isinstance(refollow, bool):
+            raise UnusableEvent("refollow must be true or false")
+        return [kpi.LINE_REFOLLOW if refollow else kpi.LINE_NEW_FRIEND]
     if event_type == "line.unfollowed":
-        return [kpi.LINE_UNFOLLOW]
+        return [kpi.LINE_BLOCK]
     if event_type == "line.message_received":
         return [kpi.LINE_MESSAGE]
     return []
@@ -147,12 +152,26 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+def line_subject(data: Mapping[str, Any]) -> str:
+    """The LINE user a fact counts. ``line_user_hash`` is keyed per channel, so one person
+    is a different hash on another channel and two channels could in principle share a
+    hash: the pair is the user. Digested to a fixed length that fits the subject column
+    (a hash may be up to 128 characters) and stays a pseudonym."""
+    try:
+        channel_id = uuid.UUID(_str(data, "channel_id"))
+    except ValueError as exc:
+        raise UnusableEvent("channel_id is not a uuid") from exc
+    user_hash = _str(data, "line_user_hash")
+    return hashlib.sha256(f"{channel_id}:{user_hash}".encode()).hexdigest()
+
+
 def facts_of(event_type: str, data: Mapping[str, Any]) -> list[Fact]:
     """The facts an event contributes; [] for a type that counts nothing."""
     time_field = TIME_FIELDS.get(event_type)
     if time_field is None:
         return []
-    subject = _str(data, "line_user_hash" if event_type.startswith("line.") else "person_key")
+    is_line = event_type.startswith("line.")
+    subject = line_subject(data) if is_line else _str(data, "person_key")
     year, period, moment = _placed(data, time_field)
     measures = _measures(event_type, data)
     if len(set(measures)) != len(measures):  # e.g. a path kind spelled like a measure

@@ -29,8 +29,12 @@ CONSULTATION_FAMILY = "consultation.family"
 JOB_SEARCH = "job_search"  # 求職活動
 PATH_DECIDED = "path_decided"  # 就労等進路決定
 RETAINED_6M = "retained_6m"  # 就労後6か月の定着
-LINE_FOLLOW = "line.follow"
-LINE_UNFOLLOW = "line.unfollow"
+LINE_NEW_FRIEND = "line.new_friend"
+"""A follow that is not an unblock (新規友だち): what ``line_friends`` counts."""
+LINE_REFOLLOW = "line.refollow"
+"""A follow after a block (LINE's ``isUnblocked``, 再追加)."""
+LINE_BLOCK = "line.block"
+"""An unfollow: the user blocked the account (ブロック)."""
 LINE_MESSAGE = "line.message"
 CASE_OPENED = "case.opened"
 GROUP_PROGRAM_ACTIVITY = "group_program"
@@ -105,9 +109,9 @@ KPIS: dict[Kpi, KpiDefinition] = {
         KpiDefinition(
             Kpi.LINE_FRIENDS,
             "LINEの友達ユーザー数",
-            "LINE friends (follows)",
-            LINE_FOLLOW,
-            "events",
+            "LINE friends (new)",
+            LINE_NEW_FRIEND,
+            "persons",
         ),
         KpiDefinition(
             Kpi.GROUP_PROGRAM_PERSONS,
@@ -127,9 +131,31 @@ KPIS: dict[Kpi, KpiDefinition] = {
 }
 """Every KPI, in the order of the seed's table."""
 
+
+@dataclass(frozen=True)
+class BesideMeasure:
+    """A measure shown under a KPI's row (no target of its own), e.g. LINE's re-follows."""
+
+    key: str
+    label: str
+    label_en: str
+    measure: str
+
+
+BESIDE: dict[Kpi, tuple[BesideMeasure, ...]] = {
+    Kpi.LINE_FRIENDS: (
+        BesideMeasure(
+            "line_refollows", "LINE 再追加（ブロック解除）", "LINE re-follows", LINE_REFOLLOW
+        ),
+        BesideMeasure("line_blocks", "LINE ブロック", "LINE blocks", LINE_BLOCK),
+    ),
+}
+"""What each KPI's row carries beside it: counted like the KPI (per year and over the
+plan), as events (延べ), since a user may block and come back more than once."""
+
 KPI_MEASURES: frozenset[str] = frozenset(
     {d.measure for d in KPIS.values()}
-    | {CONSULTATION_SELF, CONSULTATION_FAMILY, LINE_UNFOLLOW}
+    | {CONSULTATION_SELF, CONSULTATION_FAMILY, LINE_REFOLLOW, LINE_BLOCK}
     | {path_measure(p) for p in PATH_KINDS}
 )
 """The measures a KPI report reads (its rows and their breakdowns)."""

@@ -7,13 +7,13 @@ consortium views afterwards, so a frozen snapshot keeps the true figures.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from common.fiscal import fiscal_year_label
 from services.reports.domain import kpi
-from services.reports.domain.kpi import KPIS, Kpi
+from services.reports.domain.kpi import BESIDE, KPIS, Kpi
 from services.reports.domain.plan import PlanPeriod
 
 
@@ -125,11 +125,57 @@ def kpi_row(
     breakdown = _breakdown(code, year)
     if breakdown is not None:
         row["breakdown"] = breakdown
-    if code is Kpi.LINE_FRIENDS:
-        unfollows = year.get(kpi.LINE_UNFOLLOW, ZERO).events
-        row["unfollows"] = unfollows
-        row["net"] = counts.events - unfollows
+    if code in BESIDE:
+        row["beside"] = [beside_row(b, code, fiscal_year, plan, tallies) for b in BESIDE[code]]
     return row
+
+
+def beside_row(
+    beside: kpi.BesideMeasure,
+    code: Kpi,
+    fiscal_year: int,
+    plan: PlanPeriod,
+    tallies: Mapping[int, YearTallies],
+) -> dict[str, Any]:
+    """A measure shown under a KPI row, shaped like one (so tables and files list it the
+    same way) but without targets: its actual is its events (延べ)."""
+    counts = tallies.get(fiscal_year, {}).get(beside.measure, ZERO)
+    actuals = {y: tallies.get(y, {}).get(beside.measure, ZERO).events for y in plan.fiscal_years}
+    years: list[dict[str, Any]] = [
+        {
+            "fiscal_year": y,
+            "label": fiscal_year_label(y),
+            "target": None,
+            "actual": actual,
+            "attainment": None,
+        }
+        for y, actual in actuals.items()
+    ]
+    return {
+        "kpi": beside.key,
+        "beside": code.value,
+        "label": beside.label,
+        "label_en": beside.label_en,
+        "counts": "events",
+        "target": None,
+        "actual": counts.events,
+        "attainment": None,
+        "persons": counts.persons,
+        "contacts": counts.events,
+        "years": years,
+        "cumulative": {
+            "target": None,
+            "actual": sum(actuals.values()),
+            "attainment": None,
+        },
+    }
+
+
+def table_rows(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The rows of a KPI table as printed: each KPI, then what it shows beside it."""
+    for row in rows:
+        yield row
+        yield from row.get("beside") or ()
 
 
 def kpi_report(

@@ -4,7 +4,7 @@
   point at a person. Zero is shown: it points at no one.
 - **Secondary**: a figure from which a hidden count could be worked out by subtraction is
   shown as ``"x"`` (秘匿, as in Japanese official statistics): a cumulative column next to a
-  hidden year, a net next to a hidden unfollow count, the other half of a two-way split, the
+  hidden year, the other half of a two-way split, the
   one other month when a single month of an additive row is hidden, a running total after a
   hidden month.
 - Targets are plans, not counts, and are never hidden. An attainment, a rate or a median
@@ -51,32 +51,35 @@ def complete(cells: list[dict[str, Any]], key: str) -> None:
 def suppress_kpi_report(report: dict[str, Any], threshold: int) -> dict[str, Any]:
     out = copy.deepcopy(report)
     for row in out["rows"]:
-        _hide(row, ("actual", "persons", "contacts", "unfollows", "net"), threshold)
-        if is_hidden(row["actual"]):
-            row["attainment"] = None
-        if "net" in row and (is_hidden(row["actual"]) or is_hidden(row.get("unfollows"))):
-            row["net"] = SECONDARY
-        parts = row.get("breakdown") or []
-        for part in parts:
-            _hide(part, ("persons", "contacts"), threshold)
-        if row["kpi"] in ("consulted_persons", "contacts_total"):
-            # In person / family only: the two halves add up to the row's persons.
-            complete(parts, "persons")
-        for year in row["years"]:
-            _hide(year, ("actual",), threshold)
-            if is_hidden(year["actual"]):
-                year["attainment"] = None
-        cumulative = row["cumulative"]
-        _hide(cumulative, ("actual",), threshold)
-        if any(is_hidden(y["actual"]) for y in row["years"]) and not is_hidden(
-            cumulative["actual"]
-        ):
-            cumulative["actual"] = SECONDARY  # the sum of the years would reveal the hidden one
-        if is_hidden(cumulative["actual"]):
-            cumulative["attainment"] = None
+        _suppress_row(row, threshold)
+        for beside in row.get("beside") or ():
+            _suppress_row(beside, threshold)
     out["suppressed"] = True
     out["small_cell_threshold"] = threshold
     return out
+
+
+def _suppress_row(row: dict[str, Any], threshold: int) -> None:
+    """One row of the KPI table (a KPI, or a measure shown beside one), in place."""
+    _hide(row, ("actual", "persons", "contacts"), threshold)
+    if is_hidden(row["actual"]):
+        row["attainment"] = None
+    parts = row.get("breakdown") or []
+    for part in parts:
+        _hide(part, ("persons", "contacts"), threshold)
+    if row["kpi"] in ("consulted_persons", "contacts_total"):
+        # In person / family only: the two halves add up to the row's persons.
+        complete(parts, "persons")
+    for year in row["years"]:
+        _hide(year, ("actual",), threshold)
+        if is_hidden(year["actual"]):
+            year["attainment"] = None
+    cumulative = row["cumulative"]
+    _hide(cumulative, ("actual",), threshold)
+    if any(is_hidden(y["actual"]) for y in row["years"]) and not is_hidden(cumulative["actual"]):
+        cumulative["actual"] = SECONDARY  # the sum of the years would reveal the hidden one
+    if is_hidden(cumulative["actual"]):
+        cumulative["attainment"] = None
 
 
 def suppress_months(

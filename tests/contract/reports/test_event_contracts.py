@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from common.errors import UnusableEvent
 from common.messaging.envelope import Event
 from common.messaging.topology import SUBSCRIPTIONS
 from common.testing.principals import Tenant
@@ -50,9 +51,10 @@ def examples() -> list[Event]:
             referral.event(s, at)
             for s in ("sent", "viewed", "accepted", "declined", "withdrawn", "completed", "expired")
         ),
-        line_event("line.followed", None, "f00d", at, npo.consortium_id),
-        line_event("line.unfollowed", None, "f00d", at, npo.consortium_id),
-        line_event("line.message_received", None, "f00d", at, npo.consortium_id),
+        line_event("line.followed", npo, "f00d", at, npo.consortium_id),
+        line_event("line.followed", npo, "f00d", at, npo.consortium_id, refollow=True),
+        line_event("line.unfollowed", npo, "f00d", at, npo.consortium_id),
+        line_event("line.message_received", npo, "f00d", at, npo.consortium_id),
     ]
 
 
@@ -114,7 +116,9 @@ READ = {
         "retained",
     },
     "outcome.recorded": {"person_key", "type", "path", "occurred_at", "fiscal_year"},
-    "line.followed": {"line_user_hash", "at", "fiscal_year"},
+    "line.followed": {"channel_id", "line_user_hash", "at", "fiscal_year", "refollow"},
+    "line.unfollowed": {"channel_id", "line_user_hash", "at", "fiscal_year"},
+    "line.message_received": {"channel_id", "line_user_hash", "at", "fiscal_year"},
     "org.registered": {"org_id", "consortium_id", "name", "kind", "sector", "status"},
 }
 """What the reports read from each type's data."""
@@ -135,6 +139,23 @@ def test_referral_events_carry_the_fields_the_flow_report_reads() -> None:
 def test_the_consumer_handles_exactly_the_types_its_queue_is_bound_to() -> None:
     assert set(HANDLERS) == set(SUBSCRIPTIONS["reports"])
     assert set(TIME_FIELDS) <= set(SUBSCRIPTIONS["reports"])
+
+
+def test_line_events_carry_the_channels_org_and_every_field_the_contract_requires() -> None:
+    """A required field of the contract is one the reports may rely on: a LINE event
+    without it must not be counted silently in some default way."""
+    for event in EXAMPLES:
+        if not event.type.startswith("line."):
+            continue
+        schema = _schema(event.type)
+        assert schema is not None
+        assert event.org_id is not None
+        for name in schema["required"]:
+            data = {k: v for k, v in event.data.items() if k != name}
+            assert list(Draft202012Validator(schema).iter_errors(data)), name
+            if name in READ.get(event.type, set()) - {"fiscal_year"}:
+                with pytest.raises(UnusableEvent):
+                    facts_of(event.type, data)
 
 
 def test_every_example_of_a_counting_type_yields_facts() -> None:

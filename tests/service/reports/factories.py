@@ -193,15 +193,41 @@ class Person:
         )
 
 
+LINE_CHANNEL = uuid.UUID("0b7e2f7a-1c7d-4d2b-9a51-3f3c2a7f6b10")
+
+
 def line_event(
-    type_: str, tenant: Tenant | None, user_hash: str, at: datetime, consortium_id: uuid.UUID
+    type_: str,
+    tenant: Tenant | None,
+    user_hash: str,
+    at: datetime,
+    consortium_id: uuid.UUID,
+    *,
+    refollow: bool = False,
+    channel_id: uuid.UUID = LINE_CHANNEL,
 ) -> Event:
+    """A ``line.*`` event as services/line publishes it (contracts/events/line.*.json); the
+    envelope's org is the channel's."""
+    data: dict[str, Any] = {
+        "channel_id": str(channel_id),
+        "line_user_hash": user_hash,
+        "at": _iso(at),
+        "fiscal_year": fiscal_year_of(at),
+    }
+    if type_ == "line.followed":
+        data["refollow"] = refollow
+    if type_ == "line.message_received":
+        data |= {
+            "conversation_id": str(uuid.uuid5(channel_id, user_hash)),
+            "message_type": "text",
+            "out_of_hours": False,
+        }
     return _event(
         type_,
-        "intake",
+        "line",
         tenant,
-        uuid.uuid5(uuid.NAMESPACE_OID, user_hash),
-        {"line_user_hash": user_hash, "at": _iso(at), "fiscal_year": fiscal_year_of(at)},
+        uuid.uuid5(channel_id, user_hash),
+        data,
         occurred_at=at,
         consortium_id=consortium_id,
     )

@@ -54,8 +54,10 @@ def test_the_consortium_admin_sees_aggregates_with_small_cells_hidden(
     assert report["suppressed"] is True
     assert report["small_cell_threshold"] == 5
     line = _rows(report)["line_friends"]
-    # 12 follows, 3 unfollows: the net (9) would give the hidden 3 away, so it is hidden too.
-    assert (line["actual"], line["unfollows"], line["net"]) == (12, "<5", "x")
+    # 12 new friends; the 3 blocks beside them are a small count, hidden.
+    refollows, blocks = line["beside"]
+    assert (line["actual"], refollows["actual"], blocks["actual"]) == (12, 0, "<5")
+    assert blocks["cumulative"]["actual"] == "<5"
     paths = {p["key"]: p["persons"] for p in _rows(report)["path_decided_persons"]["breakdown"]}
     assert paths["employment_regular"] == 8
     assert paths["welfare"] == 0  # zero points at no one and is shown

@@ -210,8 +210,15 @@ def test_the_xlsx_export_has_the_seed_layout(client: FlaskClient, seeded: Tenant
     assert (ws["B7"].value, ws["C7"].value, ws["D7"].value) == (10, 69, pytest.approx(6.9))
     assert ws["A8"].value == "就労等進路決定した人数"
     assert (ws["B8"].value, ws["C8"].value, ws["D8"].value) == (5, 21, pytest.approx(4.2))
-    assert ws["A11"].value == "延べ相談件数"
-    assert (ws["B11"].value, ws["C11"].value, ws["D11"].value) == (None, 759, None)
+    # LINE's re-follows and blocks sit under its row, without targets of their own.
+    assert [ws.cell(r, 1).value for r in (9, 10, 11)] == [
+        "LINEの友達ユーザー数",
+        "LINE 再追加（ブロック解除）",
+        "LINE ブロック",
+    ]
+    assert (ws["B10"].value, ws["C10"].value, ws["D10"].value) == (None, 0, None)
+    assert ws["A13"].value == "延べ相談件数"
+    assert (ws["B13"].value, ws["C13"].value, ws["D13"].value) == (None, 759, None)
 
 
 def test_the_csv_export_starts_with_a_bom_and_holds_the_table(

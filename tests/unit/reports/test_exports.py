@@ -16,7 +16,14 @@ def _report(suppressed: bool = False) -> dict:
     raw = kpi_report(
         2020,
         PlanPeriod(2020, 3),
-        {2020: {"consultation": Counts(759, 512), "line.follow": Counts(3, 3)}},
+        {
+            2020: {
+                "consultation": Counts(759, 512),
+                "line.new_friend": Counts(3, 3),
+                "line.refollow": Counts(2, 2),
+                "line.block": Counts(6, 4),
+            }
+        },
         {2020: {"consulted_persons": 30, "line_friends": 15}},
     )
     report = suppress_kpi_report(raw, 5) if suppressed else raw
@@ -52,3 +59,19 @@ def test_a_suppressed_xlsx_shows_less_than_five_and_says_why() -> None:
     breakdown = wb["内訳"]
     assert breakdown["A3"].value == "項目"
     assert breakdown["B4"].value == 512
+
+
+def test_line_refollows_and_blocks_follow_the_line_friends_row_in_both_files() -> None:
+    lines = kpi_csv(_report()).decode("utf-8-sig").splitlines()
+    codes = [line.split(",")[1] for line in lines[1:]]
+    assert codes[3:6] == ["line_friends", "line_refollows", "line_blocks"]
+    blocks = lines[6].split(",")
+    assert blocks[:5] == ["LINE ブロック", "line_blocks", "", "6", ""]
+    wb = load_workbook(io.BytesIO(kpi_xlsx(_report())))
+    ws = wb["KPI"]
+    assert [ws.cell(r, 1).value for r in (9, 10, 11)] == [
+        "LINEの友達ユーザー数",
+        "LINE 再追加（ブロック解除）",
+        "LINE ブロック",
+    ]
+    assert (ws["C10"].value, ws["L10"].value) == (2, 2)  # this year's and the cumulative

@@ -80,9 +80,74 @@ def test_only_a_retained_6_month_follow_up_counts_as_retained_at_6_months(
     assert facts[0].measure == "activity.retention_followup"
 
 
-def test_line_events_count_the_salted_user_hash() -> None:
-    (fact,) = facts_of("line.followed", {"line_user_hash": "ab12", "at": at(2020, 5, 1, 18)})
-    assert (fact.measure, fact.subject) == ("line.follow", "ab12")
+CHANNEL = "0b7e2f7a-1c7d-4d2b-9a51-3f3c2a7f6b10"
+OTHER_CHANNEL = "5d0c1c3e-9f0a-4f7e-8f3b-6a3e1d2c4b50"
+
+
+def line(
+    when: str, channel: str = CHANNEL, user: str = "ab12", **extra: object
+) -> dict[str, object]:
+    return {"channel_id": channel, "line_user_hash": user, "at": when, **extra}
+
+
+def test_a_follow_counts_a_new_friend_and_an_unblock_a_refollow() -> None:
+    (new,) = facts_of("line.followed", line(at(2020, 5, 1, 18), refollow=False))
+    (again,) = facts_of("line.followed", line(at(2020, 6, 1, 18), refollow=True))
+    (block,) = facts_of("line.unfollowed", line(at(2020, 5, 20, 18)))
+    message = {"conversation_id": PERSON, "message_type": "text", "out_of_hours": False}
+    (said,) = facts_of("line.message_received", line(at(2020, 5, 2, 18), **message))
+    assert [f.measure for f in (new, again, block, said)] == [
+        "line.new_friend",
+        "line.refollow",
+        "line.block",
+        "line.message",
+    ]
+    # One LINE user is one subject, whatever they did: never the hash as such.
+    assert len({f.subject for f in (new, again, block, said)}) == 1
+    assert "ab12" not in new.subject
+
+
+def test_a_line_user_is_the_channel_and_the_hash_together() -> None:
+    here = facts_of("line.followed", line(at(2020, 5, 1), refollow=False))[0]
+    there = facts_of("line.followed", line(at(2020, 5, 1), OTHER_CHANNEL, refollow=False))[0]
+    assert here.subject != there.subject
+    long_hash = "f" * 128
+    (fact,) = facts_of("line.followed", line(at(2020, 5, 1), user=long_hash, refollow=False))
+    assert len(fact.subject) <= 128
+
+
+@pytest.mark.parametrize(
+    ("moment", "year", "period"),
+    [
+        (datetime(2021, 3, 31, 23, 59, tzinfo=JST), 2020, 12),  # 令和2年度
+        (datetime(2021, 4, 1, 0, 0, tzinfo=JST), 2021, 1),  # 令和3年度
+    ],
+)
+def test_a_follow_falls_in_the_fiscal_year_of_its_jst_date(
+    moment: datetime, year: int, period: int
+) -> None:
+    when = moment.astimezone(UTC).isoformat()
+    (fact,) = facts_of("line.followed", line(when, refollow=False, fiscal_year=year))
+    assert (fact.fiscal_year, fact.period) == (year, period)
+    with pytest.raises(UnusableEvent, match="disagrees"):
+        facts_of("line.followed", line(when, refollow=False, fiscal_year=year + 1))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"line_user_hash": "ab12", "at": at(2020, 5, 1), "refollow": False}, "channel_id"),
+        (line(at(2020, 5, 1), channel="not-a-uuid", refollow=False), "channel_id"),
+        (line(at(2020, 5, 1)), "refollow"),
+        (line(at(2020, 5, 1), refollow="false"), "refollow"),
+        (line(at(2020, 5, 1), user="", refollow=False), "line_user_hash"),
+    ],
+)
+def test_a_line_follow_without_what_places_it_is_unusable(
+    data: dict[str, object], message: str
+) -> None:
+    with pytest.raises(UnusableEvent, match=message):
+        facts_of("line.followed", data)
 
 
 def test_events_that_count_nothing_give_no_facts() -> None:

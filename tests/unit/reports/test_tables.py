@@ -7,7 +7,7 @@ import pytest
 from services.reports.domain.diff import report_diff
 from services.reports.domain.funnel import funnel
 from services.reports.domain.plan import PlanPeriod, plan_for
-from services.reports.domain.report import Counts, attainment, kpi_report
+from services.reports.domain.report import Counts, attainment, kpi_report, table_rows
 from services.reports.domain.suppression import cell, suppress_kpi_report, suppress_months
 
 PLAN = PlanPeriod(2020, 3)
@@ -56,10 +56,15 @@ def test_persons_and_contacts_sit_side_by_side_and_the_cumulative_column_adds_th
             "consultation": Counts(events=759, persons=512),
             "consultation.self": Counts(events=560, persons=400),
             "consultation.family": Counts(events=199, persons=130),
-            "line.follow": Counts(events=15, persons=14),
-            "line.unfollow": Counts(events=2, persons=2),
+            "line.new_friend": Counts(events=15, persons=14),
+            "line.refollow": Counts(events=4, persons=3),
+            "line.block": Counts(events=6, persons=5),
         },
-        2021: {"consultation": Counts(events=40, persons=20)},
+        2021: {
+            "consultation": Counts(events=40, persons=20),
+            "line.new_friend": Counts(events=7, persons=7),
+            "line.block": Counts(events=1, persons=1),
+        },
     }
     targets = {2020: {"consulted_persons": 30}, 2021: {"consulted_persons": 35}}
     report = kpi_report(2020, PLAN, tallies, targets)
@@ -71,7 +76,25 @@ def test_persons_and_contacts_sit_side_by_side_and_the_cumulative_column_adds_th
     assert consulted["cumulative"] == {"target": 65, "actual": 532, "attainment": 532 / 65}
     assert rows["contacts_total"]["actual"] == 759
     line = rows["line_friends"]
-    assert (line["actual"], line["persons"], line["unfollows"], line["net"]) == (15, 14, 2, 13)
+    # New friends, each LINE user once: the persons, not the follow events.
+    assert (line["actual"], line["persons"], line["contacts"]) == (14, 14, 15)
+    assert line["cumulative"]["actual"] == 21
+    refollows, blocks = line["beside"]
+    assert (refollows["kpi"], refollows["label"]) == (
+        "line_refollows",
+        "LINE 再追加（ブロック解除）",
+    )
+    assert (refollows["actual"], refollows["target"], refollows["attainment"]) == (4, None, None)
+    assert [y["actual"] for y in refollows["years"]] == [4, 0, 0]
+    assert (blocks["kpi"], blocks["label"]) == ("line_blocks", "LINE ブロック")
+    assert [y["actual"] for y in blocks["years"]] == [6, 1, 0]
+    assert blocks["cumulative"] == {"target": None, "actual": 7, "attainment": None}
+    assert [r["kpi"] for r in table_rows(report["rows"])][3:6] == [
+        "line_friends",
+        "line_refollows",
+        "line_blocks",
+    ]
+    assert "beside" not in rows["consulted_persons"]
     assert rows["job_search_persons"]["cumulative"] == {
         "target": None,
         "actual": 0,
@@ -125,14 +148,26 @@ def test_a_snapshot_diff_lists_only_what_changed() -> None:
     assert report_diff(after, after) == []
 
 
+def test_a_snapshot_diff_also_shows_a_change_in_line_blocks() -> None:
+    before = kpi_report(2020, PLAN, {2020: {"line.block": Counts(2, 2)}}, {})
+    after = kpi_report(2020, PLAN, {2020: {"line.block": Counts(3, 2)}}, {})
+    changes = {(c["kpi"], c["field"]): c["delta"] for c in report_diff(before, after)}
+    assert changes == {
+        ("line_blocks", "actual"): 1,
+        ("line_blocks", "contacts"): 1,
+        ("line_blocks", "cumulative.actual"): 1,
+    }
+
+
 def test_a_total_that_would_reveal_a_hidden_cell_is_hidden_as_x() -> None:
     tallies = {
         2020: {
             "consultation": Counts(900, 513),
             "consultation.self": Counts(880, 510),
             "consultation.family": Counts(20, 10),
-            "line.follow": Counts(12, 12),
-            "line.unfollow": Counts(3, 3),
+            "line.new_friend": Counts(12, 12),
+            "line.refollow": Counts(3, 3),
+            "line.block": Counts(9, 9),
         },
         2021: {"consultation": Counts(2, 2)},
     }
@@ -144,7 +179,15 @@ def test_a_total_that_would_reveal_a_hidden_cell_is_hidden_as_x() -> None:
     halves = {p["key"]: p["persons"] for p in consulted["breakdown"]}
     assert halves == {"self": "x", "family_only": "<5"}  # 513 − 510 would give the 3 away
     line = rows["line_friends"]
-    assert (line["actual"], line["unfollows"], line["net"]) == (12, "<5", "x")
+    refollows, blocks = line["beside"]
+    assert line["actual"] == 12
+    assert (refollows["actual"], refollows["persons"], refollows["years"][0]["actual"]) == (
+        "<5",
+        "<5",
+        "<5",
+    )
+    assert refollows["cumulative"]["actual"] == "<5"
+    assert (blocks["actual"], blocks["cumulative"]["actual"]) == (9, 9)
 
 
 def test_one_hidden_month_takes_the_smallest_other_month_with_it() -> None:
