@@ -9,14 +9,13 @@ instead of waiting. PostgreSQL (server mode) uses psycopg 3.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from sqlalchemy.orm import Session as Session  # re-exported for services
 
 NAMING_CONVENTION = {
@@ -120,45 +119,3 @@ def ping(engine: Engine) -> None:
     """Raise if the database cannot answer a trivial query."""
     with engine.connect() as connection:
         connection.execute(sa.text("SELECT 1"))
-
-
-def _coerce(column: QueryableAttribute[Any] | sa.ColumnElement[Any], value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
-        return value
-    if python_type is datetime:
-        return datetime.fromisoformat(str(value))
-    if python_type is uuid.UUID:
-        return uuid.UUID(str(value))
-    if python_type in (int, float, str, bool):
-        return python_type(value)
-    return value
-
-
-def keyset_page(
-    session: Session,
-    stmt: sa.Select[Any],
-    order: Sequence[QueryableAttribute[Any] | sa.ColumnElement[Any]],
-    after: list[Any] | None,
-    limit: int,
-    *,
-    descending: bool = False,
-) -> list[Any]:
-    """``limit + 1`` rows of ``stmt`` ordered by the ``order`` columns (the last one unique),
-    starting after the key ``after``. Row-value comparison works on SQLite and PostgreSQL."""
-    if after is not None:
-        try:
-            values = tuple(_coerce(c, v) for c, v in zip(order, after, strict=True))
-        except (ValueError, TypeError) as exc:
-            from common.errors import FieldError, ValidationFailed
-
-            raise ValidationFailed(
-                FieldError("cursor", "Malformed cursor", "cursor_invalid")
-            ) from exc
-        key = sa.tuple_(*order)
-        stmt = stmt.where(key < values if descending else key > values)
-    ordering = [c.desc() if descending else c.asc() for c in order]
-    return list(session.scalars(stmt.order_by(*ordering).limit(limit + 1)))

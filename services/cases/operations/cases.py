@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
 from common.clock import utcnow
-from common.db import keyset_page
 from common.errors import FieldError, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import keyset_list
 from common.permissions import Perm
 from common.principal import Principal
 from common.textnorm import search_key
@@ -180,16 +179,9 @@ def list_cases(session: Session, principal: Principal, query: CaseListQuery) -> 
         stmt = stmt.where(Case.assigned_to == uuid.UUID(query.assigned_to))
     if query.assigned_to:
         filters.append("assigned_to")
-    rows = keyset_page(
-        session,
-        stmt,
-        [Case.last_activity_at, Case.id],
-        decode_cursor(query.cursor, 2),
-        query.limit,
-        descending=True,
+    page = keyset_list(
+        session, stmt, [Case.last_activity_at, Case.id], query.cursor, query.limit, descending=True
     )
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
     remember_staff(session, principal)
     audit(
         session,
@@ -197,17 +189,10 @@ def list_cases(session: Session, principal: Principal, query: CaseListQuery) -> 
         "case.list",
         "case",
         None,
-        details={"filters": filters, "count": len(rows)},
+        details={"filters": filters, "count": len(page.items)},
     )
     session.commit()
-    return {
-        "items": [case_summary(c) for c in rows],
-        "next_cursor": (
-            encode_cursor([rows[-1].last_activity_at.isoformat(), str(rows[-1].id)])
-            if more and rows
-            else None
-        ),
-    }
+    return page.as_dict(case_summary)
 
 
 def _records(session: Session, model: Any, case: Case) -> list[Any]:
