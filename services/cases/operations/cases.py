@@ -43,19 +43,17 @@ from services.cases.operations.common import (
     outcome_as_dict,
     person_age_band,
     person_as_dict,
+    record_stage_change,
     remember_staff,
     require,
     stage_change_as_dict,
     tenant_of,
+    who,
 )
+from services.cases.operations.records import add_contact
 from services.cases.schemas import CaseCreate, CaseListQuery, CasePatch, CloseBody, ReopenBody
 
 KEY_SEPARATOR = "\x1f"
-
-
-def who(principal: Principal) -> dict[str, Any]:
-    """Envelope fields of an event caused by this principal."""
-    return {"actor_id": principal.user_id, "consortium_id": principal.consortium_id}
 
 
 def person_search_key(display_name: str, kana: str | None) -> str:
@@ -76,33 +74,7 @@ def check_assignee(session: Session, principal: Principal, user_id: uuid.UUID | 
         )
 
 
-def record_stage_change(
-    session: Session,
-    case: Case,
-    principal: Principal | None,
-    *,
-    from_stage: str | None,
-    kind: str,
-    reason: str | None = None,
-    at: datetime | None = None,
-) -> StageChange:
-    row = StageChange(
-        org_id=case.org_id,
-        case_id=case.id,
-        from_stage=from_stage,
-        to_stage=case.stage,
-        kind=kind,
-        reason=reason,
-        changed_at=at or utcnow(),
-        recorded_by=principal.user_id if principal else None,
-    )
-    session.add(row)
-    return row
-
-
 def open_case(session: Session, principal: Principal, body: CaseCreate) -> dict[str, Any]:
-    from services.cases.operations.records import add_contact
-
     require(principal, Perm.CASE_WRITE, "open cases")
     org_id = tenant_of(principal)
     remember_staff(session, principal)
