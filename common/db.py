@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from sqlalchemy.orm import Session as Session  # re-exported for services
+from sqlalchemy.orm import sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,10 +65,6 @@ TYPE_ANNOTATION_MAP: dict[Any, Any] = {datetime: UTCDateTime(), uuid.UUID: sa.Uu
 
 def new_metadata() -> sa.MetaData:
     return sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def uuid_pk() -> Mapped[uuid.UUID]:
-    return mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
 
 
 def normalize_url(url: str) -> str:

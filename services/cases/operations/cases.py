@@ -237,9 +237,6 @@ def timeline(session: Session, principal: Principal, case_id: uuid.UUID) -> dict
     }
 
 
-PERSON_TEXT = ("kana", "municipality", "phone", "email", "address")
-
-
 def update_case(
     session: Session,
     principal: Principal,

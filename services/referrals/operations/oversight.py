@@ -127,10 +127,6 @@ def list_oversight(session: Session, principal: Principal, query: OversightQuery
     return page.as_dict(lambda r: oversight_item(session, r, with_words=center))
 
 
-def can_oversee(principal: Principal) -> bool:
-    return principal.can(Perm.REFERRAL_OVERSEE) and principal.consortium_id is not None
-
-
 OPEN = (Status.SENT.value, Status.VIEWED.value, Status.DECLINE_REQUESTED.value)
 
 
