@@ -59,6 +59,14 @@ def build_worker_parts(definition: ServiceDefinition, runtime: Runtime) -> Worke
             namespace=settings.broker_namespace,
             poll_seconds=settings.consumer_poll_seconds,
             visibility_timeout=settings.broker_visibility_timeout,
+            clock=runtime.clock,
+        )
+        tasks.append(
+            PeriodicTask(
+                "prune-processed-events",
+                3600,
+                lambda: _prune_processed(runtime, processed_model),
+            )
         )
     return WorkerParts(relay=relay, consumer=consumer, periodic=tuple(tasks))
 
@@ -101,6 +109,13 @@ def _prune_revocations(runtime: Runtime, model: Any) -> None:
 
     with runtime.session_factory() as session:
         prune_revocations(session, model)
+
+
+def _prune_processed(runtime: Runtime, model: Any) -> None:
+    from common.messaging.outbox import prune_processed
+
+    with runtime.session_factory() as session:
+        prune_processed(session, model, runtime.clock())
 
 
 def _discard(_: object) -> None:
