@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.messaging.envelope import Event
-from common.service import WorkerParts
+from common.service_worker import WorkerParts
 from common.testing.clock import MovableClock
 from common.testing.services import test_settings
 from services.cases import SERVICE

@@ -4,6 +4,8 @@ hear anything) and its periodic jobs — wired from settings the same way for ev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,14 +16,22 @@ from common.messaging.relay import OutboxRelay
 from common.messaging.worker import PeriodicTask, run_worker
 
 if TYPE_CHECKING:
-    from common.service import Runtime, ServiceDefinition, WorkerParts
+    # Types only: common.service imports this module when it builds a worker.
+    from common.service import Runtime, ServiceDefinition
 
 OUTBOX_KEPT = timedelta(days=7)
 
 
-def build_worker_parts(definition: ServiceDefinition, runtime: Runtime) -> WorkerParts:
-    from common.service import WorkerParts
+@dataclass(frozen=True)
+class WorkerParts:
+    """What a service's worker runs: built by :func:`build_worker_parts`."""
 
+    relay: Any | None
+    consumer: Any | None
+    periodic: Sequence[PeriodicTask]
+
+
+def build_worker_parts(definition: ServiceDefinition, runtime: Runtime) -> WorkerParts:
     settings = runtime.settings
     tasks = list(definition.periodic(runtime))
     relay = None
