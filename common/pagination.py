@@ -117,6 +117,8 @@ def _plain(value: Any) -> Any:
 def _coerce(column: OrderColumn, value: Any) -> Any:
     if value is None:
         return None
+    if isinstance(value, list | dict):  # a key holds plain values only
+        raise TypeError("not a key value")
     try:
         python_type = column.type.python_type
     except NotImplementedError:

@@ -14,6 +14,7 @@ BAD_CURSORS = [
     encode_token([str(uuid.uuid4())]),  # a key of the wrong length
     encode_token(["2026-04-01T00:00:00+00:00", "not-an-id"]),
     encode_token(["2026-04-01T00:00:00+00:00", 12345]),
+    encode_token([{"name": "x"}, "6f1c1a52-3a7e-4b43-9a55-1b1f0b1d2c3e"]),
     "x" * 600,  # longer than any cursor we hand out
 ]
 
