@@ -8,7 +8,7 @@ MO     := $(PO:.po=.mo)
 
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test lint typecheck imports pytest translations extract-messages lock clean bench
+.PHONY: run test lint typecheck imports deadcode pytest translations extract-messages lock clean bench
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,13 +34,18 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
+# Unused definitions; what only a framework uses is listed in tools/vulture_whitelist.py.
+deadcode: $(STAMP)
+	$(BIN)/vulture
+
 pytest: $(STAMP) translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck imports pytest
 
+# BENCH_ARGS: --full (the scripts' own sizes), --in-process, or names such as `cases events`.
 bench: $(STAMP) translations
-	$(BIN)/python -m tests.bench.run_all
+	$(BIN)/python -m tests.bench.run_all $(BENCH_ARGS)
 
 # One catalogue per UI area; a msgid two areas share lives in core (see docs/ui.md).
 extract-messages: $(STAMP)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from common.clock import utcnow
+from common.pagination import Page, keyset_list
 from common.principal import Principal
 from common.requestctx import current_request_id
 
@@ -123,11 +124,8 @@ def query_audit(
     until: datetime | None = None,
     limit: int = 50,
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> Page[AuditMixin]:
     """One org's entries, newest first, as a cursor page."""
-    from common.db import keyset_page
-    from common.pagination import decode_cursor, encode_cursor
-
     stmt = sa.select(model).where(model.org_id == org_id)
     if resource_id:
         stmt = stmt.where(model.resource_id == resource_id)
@@ -137,24 +135,7 @@ def query_audit(
         stmt = stmt.where(model.occurred_at >= since)
     if until:
         stmt = stmt.where(model.occurred_at < until)
-    rows = keyset_page(
-        session,
-        stmt,
-        [model.occurred_at, model.id],
-        decode_cursor(cursor, 2),
-        limit,
-        descending=True,
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {
-        "items": [audit_entry_as_dict(r) for r in rows],
-        "next_cursor": (
-            encode_cursor([rows[-1].occurred_at.isoformat(), str(rows[-1].id)])
-            if more and rows
-            else None
-        ),
-    }
+    return keyset_list(session, stmt, [model.occurred_at, model.id], cursor, limit, descending=True)
 
 
 def install_append_only(op: Any, table: str = "audit_log") -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 SERVICES: tuple[str, ...] = ("auth", "cases", "referrals", "reports")
 """The back-end services, in start-up order."""
@@ -110,9 +109,6 @@ class Settings:
     def embedded(self) -> bool:
         """True when running with no servers: SQLite files and the SQLite broker."""
         return self.broker_url.startswith("sqlite")
-
-    def with_overrides(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -9,15 +9,14 @@ instead of waiting. PostgreSQL (server mode) uses psycopg 3.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column, sessionmaker
 from sqlalchemy.orm import Session as Session  # re-exported for services
+from sqlalchemy.orm import sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -68,10 +67,6 @@ def new_metadata() -> sa.MetaData:
     return sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def uuid_pk() -> Mapped[uuid.UUID]:
-    return mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
-
-
 def normalize_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever spelling the operator gave."""
     for prefix in ("postgres://", "postgresql://"):
@@ -120,45 +115,3 @@ def ping(engine: Engine) -> None:
     """Raise if the database cannot answer a trivial query."""
     with engine.connect() as connection:
         connection.execute(sa.text("SELECT 1"))
-
-
-def _coerce(column: QueryableAttribute[Any] | sa.ColumnElement[Any], value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
-        return value
-    if python_type is datetime:
-        return datetime.fromisoformat(str(value))
-    if python_type is uuid.UUID:
-        return uuid.UUID(str(value))
-    if python_type in (int, float, str, bool):
-        return python_type(value)
-    return value
-
-
-def keyset_page(
-    session: Session,
-    stmt: sa.Select[Any],
-    order: Sequence[QueryableAttribute[Any] | sa.ColumnElement[Any]],
-    after: list[Any] | None,
-    limit: int,
-    *,
-    descending: bool = False,
-) -> list[Any]:
-    """``limit + 1`` rows of ``stmt`` ordered by the ``order`` columns (the last one unique),
-    starting after the key ``after``. Row-value comparison works on SQLite and PostgreSQL."""
-    if after is not None:
-        try:
-            values = tuple(_coerce(c, v) for c, v in zip(order, after, strict=True))
-        except (ValueError, TypeError) as exc:
-            from common.errors import FieldError, ValidationFailed
-
-            raise ValidationFailed(
-                FieldError("cursor", "Malformed cursor", "cursor_invalid")
-            ) from exc
-        key = sa.tuple_(*order)
-        stmt = stmt.where(key < values if descending else key > values)
-    ordering = [c.desc() if descending else c.asc() for c in order]
-    return list(session.scalars(stmt.order_by(*ordering).limit(limit + 1)))

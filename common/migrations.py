@@ -12,8 +12,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from common.db import make_engine, normalize_url
 
@@ -30,18 +28,6 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
 
 def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(migrations_dir, url), revision)
-
-
-def is_current(migrations_dir: Path, url: str) -> bool:
-    """True when the database is at the head revision of the service's tree."""
-    script = ScriptDirectory.from_config(alembic_config(migrations_dir, url))
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_heads()
-    finally:
-        engine.dispose()
-    return set(current) == set(script.get_heads())
 
 
 def revision(migrations_dir: Path, url: str, message: str) -> None:

@@ -76,7 +76,3 @@ def org_gate(model: type[OrgDirectoryMixin]) -> Callable[[Session, uuid.UUID], b
         return status != "suspended"
 
     return gate
-
-
-def org_entry(session: Session, model: type[OrgDirectoryMixin], org_id: uuid.UUID) -> Any:
-    return session.get(model, org_id)

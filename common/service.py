@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from common.messaging.consumer import Handler
     from common.messaging.worker import PeriodicTask
+    from common.service_worker import WorkerParts
 
 T = TypeVar("T")
 
@@ -181,13 +182,13 @@ class ServiceDefinition:
     def worker_parts(self, runtime: Runtime) -> WorkerParts:
         """The relay (if the service publishes), the consumer (if it hears events) and the
         periodic jobs, built from the same runtime the web app uses."""
-        from common.messaging.service_worker import build_worker_parts
+        from common.service_worker import build_worker_parts
 
         return build_worker_parts(self, runtime)
 
     def run_worker(self, settings: Settings | None = None) -> int:
         """The worker process: until SIGTERM/SIGINT; the exit code tells the supervisor."""
-        from common.messaging.service_worker import run_worker_parts
+        from common.service_worker import run_worker_parts
 
         runtime = self.runtime(settings)
         return run_worker_parts(self.name, runtime.settings, self.worker_parts(runtime))
@@ -199,13 +200,6 @@ def _both(first: Handler, second: Handler) -> Handler:
         second(session, event)
 
     return handle
-
-
-@dataclass(frozen=True)
-class WorkerParts:
-    relay: Any | None
-    consumer: Any | None
-    periodic: Sequence[PeriodicTask]
 
 
 def dependencies(expected: type[T]) -> T:

@@ -3,13 +3,11 @@ organization; this merges them newest first behind one cursor."""
 
 from __future__ import annotations
 
-import base64
 import heapq
-import json
 from typing import Any
 
 from common.http.client import UpstreamResponse
-from common.pagination import encode_cursor
+from common.pagination import decode_token, encode_cursor, encode_token
 from gateway.routes import AUDIT_SOURCES
 from gateway.upstreams import Upstreams
 
@@ -34,8 +32,8 @@ def decode_state(cursor: str | None) -> dict[str, Any]:
     if not cursor:
         return {}
     try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, UnicodeDecodeError) as exc:
+        raw = decode_token(cursor)
+    except ValueError as exc:
         raise BadCursor(cursor) from exc
     if not isinstance(raw, dict) or not set(raw) <= set(AUDIT_SOURCES):
         raise BadCursor(cursor)
@@ -43,7 +41,7 @@ def decode_state(cursor: str | None) -> dict[str, Any]:
 
 
 def encode_state(state: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+    return encode_token(state)
 
 
 def merged_page(

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import render_template, request
-from flask_babel import lazy_gettext as _l
 
 from gateway.apiclient import ApiError
 from gateway.messages import field_message, problem_message
@@ -182,7 +181,6 @@ class Form:
 
 
 CONFIRM_FIELD = "confirmed"
-SUMMARY_TITLE = _l("Some fields need attention.")
 
 
 def confirmed() -> bool:

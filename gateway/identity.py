@@ -14,7 +14,6 @@ Calls to auth's internal routes carry the service credential (common.servicekey)
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -216,11 +215,3 @@ class IdentityResolver:
     def logout(self, secret: str) -> None:
         self.forget("session", secret)
         self._internal("POST", "/internal/sessions/end", json_body={"session_token": secret})
-
-
-def problem_json(response: UpstreamResponse) -> dict[str, Any]:
-    try:
-        body = json.loads(response.body or b"{}")
-    except ValueError:
-        body = {}
-    return body if isinstance(body, dict) else {}

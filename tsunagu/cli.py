@@ -22,7 +22,8 @@ from pathlib import Path
 
 import click
 
-from common.config import SERVICES, Settings, load_settings
+from common.config import SERVICES, load_settings
+from tsunagu.bootstrap import announce_admin, bootstrap_all, ensure_sqlite_dir
 from tsunagu.registry import ROOT, WEB_APPS, WORKERS, migrations_dir
 
 
@@ -39,7 +40,7 @@ def migrate(services: tuple[str, ...]) -> None:
 
     settings = load_settings()
     for service in services or SERVICES:
-        _ensure_sqlite_dir(settings.database_url(service))
+        ensure_sqlite_dir(settings.database_url(service))
         upgrade(migrations_dir(service), settings.database_url(service))
         click.echo(f"migrated {service}")
 
@@ -58,65 +59,6 @@ def revision(service: str, message: str) -> None:
         make_revision(migrations_dir(service), url, message)
 
 
-def _ensure_sqlite_dir(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-
-
-def bootstrap_all(settings: Settings, services: tuple[str, ...] = SERVICES) -> str | None:
-    """Everything a first start needs; safe to repeat. Returns a generated admin password."""
-    from common.datakey import ensure_data_key
-    from common.messaging.broker import bootstrap as bootstrap_broker
-    from common.migrations import upgrade
-    from common.principal import ensure_keypair
-    from common.servicekey import ensure_service_key
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if not settings.principal_private_key:
-        ensure_keypair(settings.keys_dir)
-    if not settings.data_key:
-        ensure_data_key(settings.keys_dir)
-    if not settings.service_key:
-        ensure_service_key(settings.keys_dir)
-    secret_file = settings.keys_dir / "secret_key"
-    if not settings.secret_key and not secret_file.exists():
-        import secrets
-
-        settings.keys_dir.mkdir(parents=True, exist_ok=True)
-        secret_file.write_text(secrets.token_urlsafe(48))
-        secret_file.chmod(0o600)
-    if settings.broker_url.startswith("sqlite"):
-        Path(settings.broker_url.removeprefix("sqlite://")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
-    bootstrap_broker(settings.broker_url, settings.broker_namespace)
-    for service in services:
-        _ensure_sqlite_dir(settings.database_url(service))
-        upgrade(migrations_dir(service), settings.database_url(service))
-    return _ensure_admin(settings)
-
-
-def _ensure_admin(settings: Settings) -> str | None:
-    from common.db import make_engine, make_session_factory
-    from services.auth.bootstrap import ensure_platform_admin
-    from services.auth.domain.passwords import PasswordHashing
-
-    engine = make_engine(settings.database_url("auth"))
-    try:
-        with make_session_factory(engine)() as session:
-            return ensure_platform_admin(
-                session,
-                PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_kib),
-                settings.admin_email or DEFAULT_ADMIN_EMAIL,
-                settings.admin_password,
-            )
-    finally:
-        engine.dispose()
-
-
-DEFAULT_ADMIN_EMAIL = "admin@tsunagu.example"
-
-
 @cli.command()
 @click.argument("services", nargs=-1, type=click.Choice(SERVICES))
 def bootstrap(services: tuple[str, ...]) -> None:
@@ -124,16 +66,7 @@ def bootstrap(services: tuple[str, ...]) -> None:
     Idempotent."""
     settings = load_settings()
     generated = bootstrap_all(settings, services or SERVICES)
-    _announce_admin(settings, generated)
-
-
-def _announce_admin(settings: Settings, generated: str | None) -> None:
-    if generated:
-        click.secho(
-            f"\nPlatform admin created: {settings.admin_email or DEFAULT_ADMIN_EMAIL}\n"
-            f"Password (shown once, write it down): {generated}\n",
-            fg="yellow",
-        )
+    announce_admin(settings, generated)
 
 
 @cli.command()

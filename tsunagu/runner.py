@@ -19,6 +19,7 @@ from honcho.manager import Manager
 
 from common.config import PORT_OFFSETS, Settings
 from common.http.client import ServiceClient, UpstreamTimeout, UpstreamUnavailable
+from tsunagu.bootstrap import announce_admin, bootstrap_all
 from tsunagu.registry import ROOT
 
 READY_TIMEOUT = 120.0
@@ -74,11 +75,9 @@ def _after_start(settings: Settings, started: float, admin_password: str | None)
 
 
 def run_stack(settings: Settings) -> int:
-    from tsunagu.cli import _announce_admin, bootstrap_all
-
     started = time.monotonic()
     generated = bootstrap_all(settings)
-    _announce_admin(settings, generated)
+    announce_admin(settings, generated)
     procfile = parse_procfile((ROOT / "Procfile").read_text())
     env = process_environment(settings)
     manager = Manager()

@@ -1,22 +1,24 @@
 """``GET /audit`` as every service serves it: the caller's org's entries, newest first,
-as a cursor page or (``?format=csv``) a UTF-8-with-BOM export that is itself audited."""
+as a cursor page or (``?format=csv``) a UTF-8-with-BOM export (times in JST) that is itself
+audited."""
 
 from __future__ import annotations
 
-import csv
-import io
+from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from common.audit import AuditMixin, query_audit, record_audit
+from common.audit import AuditMixin, audit_entry_as_dict, query_audit, record_audit
 from common.errors import Forbidden
+from common.exports import jst_text, to_csv
 from common.http.openapi import endpoint
 from common.http.service import current_principal, db
+from common.pagination import Page
 from common.permissions import Perm
 from common.schemas import AuditQuery
 
 CSV_COLUMNS = (
-    "occurred_at",
+    "occurred_at",  # JST, as every export writes times
     "actor_id",
     "actor_org_id",
     "action",
@@ -46,7 +48,7 @@ def add_audit_route(
         org_id = principal.org_id
         session = db()
 
-        def page(limit: int, cursor: str | None) -> dict[str, object]:
+        def page(limit: int, cursor: str | None) -> Page[AuditMixin]:
             return query_audit(
                 session,
                 model,
@@ -60,20 +62,16 @@ def add_audit_route(
             )
 
         if query.format != "csv":
-            return jsonify(page(query.limit, query.cursor))
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
+            return jsonify(page(query.limit, query.cursor).as_dict(audit_entry_as_dict))
+        rows: list[list[Any]] = []
         cursor: str | None = None
         written = 0
         while written < EXPORT_MAX:
             result = page(200, cursor)
-            items = result["items"]
-            assert isinstance(items, list)
-            for item in items:
-                writer.writerow([item[c] or "" for c in CSV_COLUMNS])
-            written += len(items)
-            cursor = result["next_cursor"]  # type: ignore[assignment]
+            for item in map(audit_entry_as_dict, result.items):
+                rows.append([jst_text(item["occurred_at"])] + [item[c] for c in CSV_COLUMNS[1:]])
+            written += len(result.items)
+            cursor = result.next_cursor
             if cursor is None:
                 break
         record_audit(
@@ -87,7 +85,7 @@ def add_audit_route(
         )
         session.commit()
         return Response(
-            "\ufeff" + out.getvalue(),  # Excel on Japanese Windows reads UTF-8 only with a BOM
+            to_csv(CSV_COLUMNS, rows),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{export_name}"'},
         )

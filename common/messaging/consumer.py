@@ -32,7 +32,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.clock import utcnow
+from common.clock import Clock, utcnow
 from common.errors import UnusableEvent
 from common.messaging import topology
 from common.messaging.backoff import Backoff, delay_for_attempt
@@ -84,6 +84,7 @@ class EventConsumer:
         visibility_timeout: float = 30.0,
         retry_backoff_seconds: float = 0.5,
         max_retry_backoff_seconds: float = 10.0,
+        clock: Clock = utcnow,
     ) -> None:
         if name not in topology.SUBSCRIPTIONS:
             raise ValueError(f"{name!r} has no queue in common.messaging.topology")
@@ -96,6 +97,8 @@ class EventConsumer:
         self.name = name
         self.session_factory = session_factory
         self.processed_model: Any = processed_model
+        self.clock = clock
+        """Stamps ``processed_at``, which the pruning of processed events compares."""
         self.handlers = dict(handlers)
         self.broker_url = broker_url
         self.namespace = namespace
@@ -126,7 +129,10 @@ class EventConsumer:
                     # The tracking row goes first, so a duplicate fails before the handler runs.
                     session.add(
                         self.processed_model(
-                            consumer=self.name, event_id=event.id, event_type=event.type
+                            consumer=self.name,
+                            event_id=event.id,
+                            event_type=event.type,
+                            processed_at=self.clock(),
                         )
                     )
                     session.flush()

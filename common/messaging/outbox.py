@@ -14,8 +14,8 @@ relay (``common.messaging.relay``) publishes rows in ``seq`` order and stamps
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -49,6 +49,27 @@ class ProcessedEventMixin:
     event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True)
     event_type: Mapped[str] = mapped_column(sa.String(64))
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+PROCESSED_KEPT = timedelta(days=30)
+"""How long a consumer remembers an event it applied. Far longer than any path that delivers
+an event again: the broker redelivers an unsettled message within its visibility timeout, and
+the relay republishes only unpublished outbox rows (published ones are kept 7 days). A
+dead-lettered event was never recorded as applied, so replaying it later is unaffected."""
+
+
+def prune_processed(
+    session: Session,
+    model: type[ProcessedEventMixin],
+    now: datetime,
+    kept: timedelta = PROCESSED_KEPT,
+) -> int:
+    """Forget events applied more than ``kept`` before ``now``; a recent one stays known, so
+    its redelivery is still recognised and skipped."""
+    table: Any = model
+    result = session.execute(sa.delete(table).where(table.processed_at < now - kept))
+    session.commit()
+    return int(cast(Any, result).rowcount or 0)
 
 
 def record_event(session: Session, model: type[OutboxMixin], event: Event) -> Event:

@@ -51,11 +51,9 @@ def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
     from services.auth.operations.revocations import prune_feed
     from services.auth.operations.throttle import prune_failures
 
-    session_factory = runtime.session_factory
-
     def housekeeping() -> None:
-        with session_factory() as session:
-            prune_failures(session)
+        with runtime.session_factory() as session:
+            prune_failures(session, runtime.clock())
             prune_feed(session)
 
     return [PeriodicTask("auth-housekeeping", HOUSEKEEPING_SECONDS, housekeeping)]

@@ -4,12 +4,10 @@ the data items, the basis (consent or exception), and how the provider obtained 
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-BOM = "\ufeff"
+from common import exports
 
 COLUMNS: Sequence[tuple[str, str]] = (
     ("record_id", "記録ID"),
@@ -24,7 +22,7 @@ COLUMNS: Sequence[tuple[str, str]] = (
     ("exception", "例外事由・理由"),
     ("obtained_via", "提供元の取得の経緯"),
     ("referral_id", "紹介ID"),
-    ("recorded_at", "記録日時"),
+    ("recorded_at", "記録日時（日本時間）"),
     ("retain_until", "保存期限"),
 )
 
@@ -79,48 +77,25 @@ def ledger_row(record: Mapping[str, Any]) -> dict[str, str]:
         "exception": exception,
         "obtained_via": OBTAINED_LABELS.get(obtained, obtained) if obtained else "",
         "referral_id": record["referral_id"],
-        "recorded_at": record["recorded_at"],
+        "recorded_at": exports.jst_text(record["recorded_at"]),
         "retain_until": record["retain_until"],
     }
 
 
 def to_csv(records: Iterable[Mapping[str, Any]]) -> bytes:
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([label for _, label in COLUMNS])
-    for record in records:
-        row = ledger_row(record)
-        writer.writerow([_safe_cell(row[key]) for key, _ in COLUMNS])
-    return out.getvalue().encode("utf-8")
+    return exports.to_csv(_header(), _rows(records))
 
 
 def to_xlsx(records: Iterable[Mapping[str, Any]], title: str = "第三者提供記録簿") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    widths = (38, 14, 12, 30, 38, 60, 40, 22, 38, 40, 30, 38, 28, 12)
+    return exports.to_xlsx(_header(), _rows(records), title=title, widths=widths)
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append([label for _, label in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+
+def _header() -> list[str]:
+    return [label for _, label in COLUMNS]
+
+
+def _rows(records: Iterable[Mapping[str, Any]]) -> Iterator[list[Any]]:
     for record in records:
         row = ledger_row(record)
-        sheet.append([_safe_cell(row[key]) for key, _ in COLUMNS])
-    sheet.freeze_panes = "A2"
-    for letter, width in zip(
-        "ABCDEFGHIJKLMN", (38, 14, 12, 30, 38, 60, 40, 22, 38, 40, 30, 38, 28, 12), strict=True
-    ):
-        sheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _safe_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in text typed by people (CSV/formula injection)."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
+        yield [row[key] for key, _ in COLUMNS]

@@ -1,10 +1,9 @@
-"""The KPI table as files the prefecture takes: CSV (UTF-8 with a BOM, so that Excel on
-Japanese Windows reads it) and XLSX laid out like the programme's table — KPI rows, per
+"""The KPI table as files the prefecture takes: CSV (common.exports: UTF-8 with a BOM, so that
+Excel on Japanese Windows reads it) and XLSX laid out like the programme's table — KPI rows, per
 fiscal year the target, actual and attainment, then the plan-period cumulative column."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -12,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from common.exports import jst_text, to_csv, xlsx_cell
 from services.reports.domain.report import table_rows
 
 WORDS = {
@@ -85,9 +85,7 @@ def kpi_csv(report: dict[str, Any], lang: str = "ja") -> bytes:
     header += [f"{w['cumulative']} {w['attainment']}"]
     this_year = _year_label(report, lang)
     header += [f"{this_year} {w['persons']}", f"{this_year} {w['contacts']}"]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    lines = []
     for row in table_rows(report["rows"]):
         line = [_label(row, lang), row["kpi"]]
         for year in row["years"]:
@@ -95,9 +93,8 @@ def kpi_csv(report: dict[str, Any], lang: str = "ja") -> bytes:
         cumulative = row["cumulative"]
         line += [_blank(cumulative["target"]), cumulative["actual"]]
         line += [_percent(cumulative["attainment"]), row["persons"], row["contacts"]]
-        writer.writerow(line)
-    # utf-8-sig writes the BOM Excel needs to recognise UTF-8.
-    return out.getvalue().encode("utf-8-sig")
+        lines.append(line)
+    return to_csv(header, lines)
 
 
 _THIN = Side(style="thin", color="808080")
@@ -124,7 +121,7 @@ def kpi_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
         w["consortium"] if report["scope"] == "consortium" else ""
     )
     as_of = report.get("as_of") or ""
-    ws["A2"] = f"{scope_name}　{w['as_of']}: {as_of[:19].replace('T', ' ')}"
+    ws["A2"] = xlsx_cell(f"{scope_name}　{w['as_of']}: {jst_text(as_of)}")
     notes = []
     if report.get("suppressed"):
         notes.append(w["suppressed"])
@@ -153,7 +150,7 @@ def kpi_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
 
     for n, row in enumerate(table_rows(report["rows"])):
         r = FIRST_ROW + n
-        ws.cell(r, 1, _label(row, lang)).border = _BOX
+        ws.cell(r, 1, xlsx_cell(_label(row, lang))).border = _BOX
         figures = [*row["years"], row["cumulative"]]
         for i, figure in enumerate(figures):
             col = 2 + 3 * i
@@ -185,9 +182,9 @@ def _breakdown_sheet(wb: Workbook, report: dict[str, Any], lang: str) -> None:
         ws.cell(3, c).font = Font(bold=True)
         ws.cell(3, c).fill = _HEAD
     for row in table_rows(report["rows"]):
-        ws.append([_label(row, lang), row["persons"], row["contacts"]])
+        ws.append([xlsx_cell(_label(row, lang)), row["persons"], row["contacts"]])
         for part in row.get("breakdown") or ():
-            ws.append([f"　└ {_label(part, lang)}", part["persons"], part["contacts"]])
+            ws.append([xlsx_cell(f"　└ {_label(part, lang)}"), part["persons"], part["contacts"]])
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 12
     ws.column_dimensions["C"].width = 12

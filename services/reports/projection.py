@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
@@ -342,13 +341,3 @@ def apply_referral(session: Session, event: Event) -> None:
     if record.consortium_id is None and event.consortium_id is not None:
         record.consortium_id = event.consortium_id
     session.flush()
-
-
-def apply_events(session: Session, events: Iterable[Event]) -> int:
-    """Apply events in one transaction (tests, demo seeding); returns how many were new."""
-    applied = 0
-    for event in events:
-        if store_event(session, event):
-            project(session, event)
-            applied += 1
-    return applied

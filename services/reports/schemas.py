@@ -57,12 +57,6 @@ class SnapshotListQuery(ScopeQuery):
     fiscal_year: FiscalYear | None = None
 
 
-class ChartName(StrEnum):
-    TARGETS = "targets"
-    FUNNEL = "funnel"
-    REFERRAL_FLOW = "referral-flow"
-
-
 class PlanBody(Body):
     start_fiscal_year: FiscalYear
     years: Annotated[int, Field(ge=1, le=MAX_PLAN_YEARS)]

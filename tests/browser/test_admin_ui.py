@@ -5,9 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import pytest
+
 from common.mail import links_in, wait_for_mail
 from tests.browser.conftest import shot
 from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
+
+pytestmark = pytest.mark.browser
 
 
 def sign_in(page: Any, stack: Stack, email: str, password: str) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shot
 from tests.e2e.helpers import PASSWORD
 from tests.e2e.referrals_world import referral_world
 from tests.e2e.stack import Stack
+
+pytestmark = pytest.mark.browser
 
 
 def sign_in(page: Any, stack: Stack, email: str) -> None:

@@ -12,6 +12,8 @@ from tests.e2e.helpers import PASSWORD, new_world, principal_token_for
 from tests.e2e.stack import Stack, wait_for
 from tsunagu.demo.client import ApiFailure, GatewayClient
 
+pytestmark = pytest.mark.e2e
+
 
 def test_a_consortium_admin_cannot_plant_a_case_worker_in_a_member(any_stack: Stack) -> None:
     """Before: she invited a staff user with her own address into a member, took the token

@@ -11,6 +11,8 @@ from tests.e2e.helpers import PASSWORD, invitation_token, new_world
 from tests.e2e.stack import Stack, wait_for
 from tsunagu.demo.client import ApiFailure
 
+pytestmark = pytest.mark.e2e
+
 
 def test_an_admin_registers_a_member_and_invites_a_person_who_joins_and_signs_in(
     any_stack: Stack,

@@ -16,6 +16,8 @@ from tests.e2e.conftest import STACK_SERVICES
 from tests.e2e.stack import Stack, wait_for
 from tests.support.tcp_proxy import TcpProxy
 
+pytestmark = pytest.mark.e2e
+
 CONSUMERS = tuple(s for s in STACK_SERVICES if s != "auth")
 ORGS = 12
 

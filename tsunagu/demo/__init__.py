@@ -14,6 +14,7 @@ import pkgutil
 from pathlib import Path
 
 from common.config import Settings
+from tsunagu.bootstrap import DEFAULT_ADMIN_EMAIL
 from tsunagu.demo.context import DemoContext
 from tsunagu.demo.identity import seed_identity
 
@@ -38,8 +39,6 @@ def seed_demo(settings: Settings, admin_password: str | None) -> str | None:
             "\nDemo not seeded: set TSUNAGU_ADMIN_PASSWORD (the platform admin signs in "
             "to create it), or start with an empty data folder.\n"
         )
-    from tsunagu.cli import DEFAULT_ADMIN_EMAIL
-
     ctx = DemoContext(settings, settings.admin_email or DEFAULT_ADMIN_EMAIL, admin_password)
     seed_identity(ctx)
     for area in _areas():

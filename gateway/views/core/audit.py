@@ -77,7 +77,6 @@ class Names:
 
     def __init__(self) -> None:
         org_id = str(current_user.principal.org_id)
-        self.own_org = org_id
         self.people: dict[str, str] = {}
         self.orgs: dict[str, str] = {}
         with suppress(ApiError):  # names are a help; the log shows without them

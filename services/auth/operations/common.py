@@ -9,27 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from common.audit import auditor
-from common.errors import NotFound
 from common.permissions import REFERRAL_RECEIVER, Role
 from common.principal import Principal
 from services.auth.models import AuditEntry, Consortium, Organization, User
 
 audit = auditor(AuditEntry)
 """Writes an entry to this service's audit log in the caller's transaction."""
-
-
-def get_org(session: Session, org_id: uuid.UUID) -> Organization:
-    org = session.get(Organization, org_id)
-    if org is None:
-        raise NotFound("No such organization")
-    return org
-
-
-def get_consortium(session: Session, consortium_id: uuid.UUID) -> Consortium:
-    consortium = session.get(Consortium, consortium_id)
-    if consortium is None:
-        raise NotFound("No such consortium")
-    return consortium
 
 
 def user_by_email(session: Session, email: str) -> User | None:

@@ -12,9 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from common.audit import audit_entry_as_dict
-from common.db import keyset_page
 from common.errors import NotFound
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import keyset_list
 from common.principal import Principal
 from common.schemas import AuditQuery
 from services.auth.domain.access import administers_consortium
@@ -61,35 +60,23 @@ def consortium_log(
         stmt = stmt.where(entry.occurred_at >= query.from_)
     if query.to:
         stmt = stmt.where(entry.occurred_at < query.to)
-    rows = keyset_page(
-        session,
-        stmt,
-        [entry.occurred_at, entry.id],
-        decode_cursor(query.cursor, 2),
-        query.limit,
-        descending=True,
+    page = keyset_list(
+        session, stmt, [entry.occurred_at, entry.id], query.cursor, query.limit, descending=True
     )
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
+    rows = page.items
     people = _names(session, User, {r.actor_id for r in rows if r.actor_id})
     orgs = _names(session, Organization, {r.org_id for r in rows if r.org_id})
     orgs |= _names(session, Organization, {r.actor_org_id for r in rows if r.actor_org_id})
-    return {
-        "items": [
+    return page.as_dict(
+        lambda r: (
             audit_entry_as_dict(r)
             | {
                 "actor_name": people.get(r.actor_id) if r.actor_id else None,
                 "actor_org_name": orgs.get(r.actor_org_id) if r.actor_org_id else None,
                 "org_name": orgs.get(r.org_id) if r.org_id else None,
             }
-            for r in rows
-        ],
-        "next_cursor": (
-            encode_cursor([rows[-1].occurred_at.isoformat(), str(rows[-1].id)])
-            if more and rows
-            else None
-        ),
-    }
+        )
+    )
 
 
 def _names(

@@ -9,9 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from common.db import keyset_page
 from common.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import keyset_list
 from common.permissions import Perm
 from common.principal import Principal
 from services.auth import events
@@ -24,16 +23,6 @@ from services.auth.operations.common import (
     org_as_dict,
 )
 from services.auth.schemas import ConsortiumCreate, ConsortiumUpdate, OrgCreate, OrgUpdate
-
-
-def _page(rows: list[Any], limit: int, shape: Any) -> dict[str, Any]:
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {
-        "items": [shape(r) for r in rows],
-        "next_cursor": encode_cursor([rows[-1].name, str(rows[-1].id)]) if more and rows else None,
-    }
-
 
 # --- consortia -------------------------------------------------------------------------
 
@@ -65,10 +54,8 @@ def list_consortia(
         if not principal.can(Perm.CONSORTIUM_ORGS_MANAGE) or principal.consortium_id is None:
             raise Forbidden("Only admins list consortia")
         stmt = stmt.where(Consortium.id == principal.consortium_id)
-    rows = keyset_page(
-        session, stmt, [Consortium.name, Consortium.id], decode_cursor(cursor, 2), limit
-    )
-    return _page(rows, limit, consortium_as_dict)
+    page = keyset_list(session, stmt, [Consortium.name, Consortium.id], cursor, limit)
+    return page.as_dict(consortium_as_dict)
 
 
 def _visible_consortium(
@@ -170,10 +157,8 @@ def list_orgs(
         raise Forbidden("Only admins list organizations")
     if status:
         stmt = stmt.where(Organization.status == status)
-    rows = keyset_page(
-        session, stmt, [Organization.name, Organization.id], decode_cursor(cursor, 2), limit
-    )
-    return _page(rows, limit, org_as_dict)
+    page = keyset_list(session, stmt, [Organization.name, Organization.id], cursor, limit)
+    return page.as_dict(org_as_dict)
 
 
 def _visible_org(session: Session, principal: Principal, org_id: uuid.UUID) -> Organization:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -82,10 +82,8 @@ def forget_failures(session: Session, email_key: str, client_ip: str | None) -> 
     session.execute(sa.delete(LoginFailure).where(LoginFailure.email_key == email_key, ip_match))
 
 
-def prune_failures(session: Session, kept: timedelta = KEPT) -> int:
+def prune_failures(session: Session, now: datetime, kept: timedelta = KEPT) -> int:
     """Forget failures older than any window looks back (the audit log keeps the record)."""
-    result = session.execute(
-        sa.delete(LoginFailure).where(LoginFailure.occurred_at < utcnow() - kept)
-    )
+    result = session.execute(sa.delete(LoginFailure).where(LoginFailure.occurred_at < now - kept))
     session.commit()
     return int(cast(Any, result).rowcount or 0)

@@ -8,10 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from common.db import keyset_page
 from common.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from common.mail import queue_mail
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import keyset_list
 from common.permissions import Perm, Role
 from common.principal import Principal
 from services.auth import events
@@ -169,20 +168,11 @@ def list_users(
     session: Session, principal: Principal, org_id: uuid.UUID, limit: int, cursor: str | None
 ) -> dict[str, Any]:
     org = _org_for_user_admin(session, principal, org_id)
-    rows = keyset_page(
-        session,
-        sa.select(User).where(User.org_id == org.id),
-        [User.email, User.id],
-        decode_cursor(cursor, 2),
-        limit,
+    page = keyset_list(
+        session, sa.select(User).where(User.org_id == org.id), [User.email, User.id], cursor, limit
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    by = added_by_map(session, [u.invited_by for u in rows if u.invited_by])
-    return {
-        "items": [user_as_dict(u, by.get(u.invited_by)) for u in rows],
-        "next_cursor": encode_cursor([rows[-1].email, str(rows[-1].id)]) if more and rows else None,
-    }
+    by = added_by_map(session, [u.invited_by for u in page.items if u.invited_by])
+    return page.as_dict(lambda u: user_as_dict(u, by.get(u.invited_by)))
 
 
 def _managed_user(session: Session, principal: Principal, user_id: uuid.UUID) -> User:

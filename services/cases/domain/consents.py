@@ -1,6 +1,7 @@
 """Consent to provide data to another member (APPI art. 27), and the hikikomori
 consent ladder a case climbs: family consulting anonymously → named family →
-person reached → person consents to sharing."""
+person reached → person consents to sharing. The coverage rule itself (``status``,
+``covers``) is common.consent, shared with the referrals service's gate."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from common.consent import covers, status
 from services.cases.domain.vocab import Category, ContactBy, GivenBy
+
+__all__ = ["ConsentFacts", "covering", "covers", "is_active", "ladder", "ladder_rung", "status"]
 
 
 @dataclass(frozen=True)
@@ -25,30 +29,8 @@ class ConsentFacts:
     withdrawn_at: datetime | None
 
 
-def status(consent: ConsentFacts, now: datetime) -> str:
-    """``active``, ``withdrawn``, ``expired`` or ``pending`` (obtained_at still ahead)."""
-    if consent.withdrawn_at is not None and consent.withdrawn_at <= now:
-        return "withdrawn"
-    if consent.expires_at is not None and consent.expires_at <= now:
-        return "expired"
-    if consent.obtained_at > now:
-        return "pending"
-    return "active"
-
-
 def is_active(consent: ConsentFacts, now: datetime) -> bool:
     return status(consent, now) == "active"
-
-
-def covers(
-    consent: ConsentFacts, to_org_id: uuid.UUID, categories: Iterable[Category], now: datetime
-) -> bool:
-    """Active, names the receiving org and covers every category asked for."""
-    return (
-        is_active(consent, now)
-        and to_org_id in consent.to_org_ids
-        and set(categories) <= consent.categories
-    )
 
 
 def covering(

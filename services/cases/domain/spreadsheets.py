@@ -101,15 +101,6 @@ def open_rows(filename: str | None, content: bytes) -> tuple[str, Generator[Sequ
     return kind, _limited(rows)
 
 
-def read_rows(filename: str | None, content: bytes) -> tuple[str, list[Sequence[Any]]]:
-    """Every row at once (small files, tests); 422 for a file that cannot be read."""
-    kind, rows = open_rows(filename, content)
-    listed = list(rows)
-    if not listed:
-        raise _refuse("The file has no rows", "empty")
-    return kind, listed
-
-
 def _limited(rows: Iterator[Sequence[Any]]) -> Generator[Sequence[Any]]:
     for count, row in enumerate(rows, start=1):
         if count > MAX_SHEET_ROWS:

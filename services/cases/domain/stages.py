@@ -7,8 +7,6 @@ person is, never down."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from common.errors import Conflict, FieldError, ValidationFailed
 from services.cases.domain.vocab import (
     EMPLOYMENT_PATHS,
@@ -20,15 +18,6 @@ from services.cases.domain.vocab import (
 )
 
 RANK = {stage: i for i, stage in enumerate(OPEN_STAGES)}
-
-
-@dataclass(frozen=True)
-class StageMove:
-    from_stage: Stage
-    to_stage: Stage
-    reason: str | None
-    kind: str
-    """``set`` (a worker chose it), ``advance`` (a record moved it on), ``close``, ``reopen``."""
 
 
 def check_set_stage(current: Stage, target: Stage) -> None:

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
 from common.clock import utcnow
-from common.db import keyset_page
 from common.errors import FieldError, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import keyset_list
 from common.permissions import Perm
 from common.principal import Principal
 from common.textnorm import search_key
@@ -44,19 +43,17 @@ from services.cases.operations.common import (
     outcome_as_dict,
     person_age_band,
     person_as_dict,
+    record_stage_change,
     remember_staff,
     require,
     stage_change_as_dict,
     tenant_of,
+    who,
 )
+from services.cases.operations.records import add_contact
 from services.cases.schemas import CaseCreate, CaseListQuery, CasePatch, CloseBody, ReopenBody
 
 KEY_SEPARATOR = "\x1f"
-
-
-def who(principal: Principal) -> dict[str, Any]:
-    """Envelope fields of an event caused by this principal."""
-    return {"actor_id": principal.user_id, "consortium_id": principal.consortium_id}
 
 
 def person_search_key(display_name: str, kana: str | None) -> str:
@@ -77,33 +74,7 @@ def check_assignee(session: Session, principal: Principal, user_id: uuid.UUID | 
         )
 
 
-def record_stage_change(
-    session: Session,
-    case: Case,
-    principal: Principal | None,
-    *,
-    from_stage: str | None,
-    kind: str,
-    reason: str | None = None,
-    at: datetime | None = None,
-) -> StageChange:
-    row = StageChange(
-        org_id=case.org_id,
-        case_id=case.id,
-        from_stage=from_stage,
-        to_stage=case.stage,
-        kind=kind,
-        reason=reason,
-        changed_at=at or utcnow(),
-        recorded_by=principal.user_id if principal else None,
-    )
-    session.add(row)
-    return row
-
-
 def open_case(session: Session, principal: Principal, body: CaseCreate) -> dict[str, Any]:
-    from services.cases.operations.records import add_contact
-
     require(principal, Perm.CASE_WRITE, "open cases")
     org_id = tenant_of(principal)
     remember_staff(session, principal)
@@ -180,16 +151,9 @@ def list_cases(session: Session, principal: Principal, query: CaseListQuery) -> 
         stmt = stmt.where(Case.assigned_to == uuid.UUID(query.assigned_to))
     if query.assigned_to:
         filters.append("assigned_to")
-    rows = keyset_page(
-        session,
-        stmt,
-        [Case.last_activity_at, Case.id],
-        decode_cursor(query.cursor, 2),
-        query.limit,
-        descending=True,
+    page = keyset_list(
+        session, stmt, [Case.last_activity_at, Case.id], query.cursor, query.limit, descending=True
     )
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
     remember_staff(session, principal)
     audit(
         session,
@@ -197,17 +161,10 @@ def list_cases(session: Session, principal: Principal, query: CaseListQuery) -> 
         "case.list",
         "case",
         None,
-        details={"filters": filters, "count": len(rows)},
+        details={"filters": filters, "count": len(page.items)},
     )
     session.commit()
-    return {
-        "items": [case_summary(c) for c in rows],
-        "next_cursor": (
-            encode_cursor([rows[-1].last_activity_at.isoformat(), str(rows[-1].id)])
-            if more and rows
-            else None
-        ),
-    }
+    return page.as_dict(case_summary)
 
 
 def _records(session: Session, model: Any, case: Case) -> list[Any]:
@@ -278,9 +235,6 @@ def timeline(session: Session, principal: Principal, case_id: uuid.UUID) -> dict
         "items": [{"kind": kind, "at": at.isoformat(), "item": item} for at, _, kind, item in rows],
         "next_cursor": None,
     }
-
-
-PERSON_TEXT = ("kana", "municipality", "phone", "email", "address")
 
 
 def update_case(

@@ -279,3 +279,32 @@ def note_as_dict(row: Note, *, with_body: bool = True) -> dict[str, Any]:
     if with_body:
         out["body"] = row.body
     return out
+
+
+def who(principal: Principal) -> dict[str, Any]:
+    """Envelope fields of an event caused by this principal."""
+    return {"actor_id": principal.user_id, "consortium_id": principal.consortium_id}
+
+
+def record_stage_change(
+    session: Session,
+    case: Case,
+    principal: Principal | None,
+    *,
+    from_stage: str | None,
+    kind: str,
+    reason: str | None = None,
+    at: datetime | None = None,
+) -> StageChange:
+    row = StageChange(
+        org_id=case.org_id,
+        case_id=case.id,
+        from_stage=from_stage,
+        to_stage=case.stage,
+        kind=kind,
+        reason=reason,
+        changed_at=at or utcnow(),
+        recorded_by=principal.user_id if principal else None,
+    )
+    session.add(row)
+    return row

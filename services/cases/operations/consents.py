@@ -18,7 +18,6 @@ from services.cases.domain.packets import build_packet, ordered_categories
 from services.cases.domain.records import not_in_future
 from services.cases.domain.vocab import Category, GivenBy
 from services.cases.models import Activity, Consent, Contact, Note, OrgDirectoryEntry, Outcome
-from services.cases.operations.cases import who
 from services.cases.operations.common import (
     activity_as_dict,
     audit,
@@ -34,6 +33,7 @@ from services.cases.operations.common import (
     remember_staff,
     require,
     tenant_of,
+    who,
 )
 from services.cases.schemas import ConsentCreate, PacketQuery, WithdrawBody
 

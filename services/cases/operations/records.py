@@ -18,15 +18,16 @@ from services.cases.domain import records as rules
 from services.cases.domain import stages
 from services.cases.domain.vocab import EMPLOYMENT_PATHS, ActivityType, OutcomeType, Stage
 from services.cases.models import Activity, Case, Contact, Outcome, StageChange
-from services.cases.operations.cases import record_stage_change, who
 from services.cases.operations.common import (
     activity_as_dict,
     audit,
     contact_as_dict,
     load_case,
     outcome_as_dict,
+    record_stage_change,
     remember_staff,
     require,
+    who,
 )
 from services.cases.schemas import ActivityCreate, ContactCreate, OutcomeCreate
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from common import consent as rule
+from common.consent import Gap
 from common.errors import FieldError, ValidationFailed
 from services.referrals.domain.codes import CATEGORY_ORDER, Basis, Category, ExceptionCode
 
@@ -151,33 +153,37 @@ def consent_errors(
     now: datetime,
     withdrawn_locally: bool = False,
 ) -> list[FieldError]:
-    """Why the consent does not allow this provision; empty when it does.
+    """Why the consent does not allow this provision (common.consent, the cases service's
+    rule), as field errors; empty when it does.
 
     ``withdrawn_locally`` is this service's own memory of ``consent.withdrawn``: a
     withdrawal heard on the queue wins over an answer that may predate it."""
     if consent is None or consent.id != consent_id or consent.case_id != case_id:
         return [FieldError("consent_id", "No such consent for this case", "consent_not_found")]
+    asked = [c.value for c in ordered_categories(categories)]
+    found = set(rule.gaps(consent, to_org_id, asked, now))
     errors: list[FieldError] = []
-    if consent.withdrawn_at is not None or withdrawn_locally:
+    # Any recorded withdrawal counts, even one stamped a little ahead of this clock.
+    if Gap.WITHDRAWN in found or consent.withdrawn_at is not None or withdrawn_locally:
         errors.append(
             FieldError("consent_id", "The consent has been withdrawn", "consent_withdrawn")
         )
-    elif consent.expires_at is not None and consent.expires_at <= now:
+    elif Gap.EXPIRED in found:
         errors.append(FieldError("consent_id", "The consent has expired", "consent_expired"))
-    elif not consent.active:
+    elif Gap.PENDING in found or not consent.active:
         errors.append(FieldError("consent_id", "The consent is not active", "consent_inactive"))
-    if to_org_id not in consent.to_org_ids:
+    if Gap.RECEIVER_NOT_NAMED in found:
         errors.append(
             FieldError(
                 "to_org_id", "The consent does not name this receiver", "consent_receiver_not_named"
             )
         )
-    missing = [c for c in ordered_categories(categories) if c.value not in consent.categories]
-    if missing:
+    if Gap.CATEGORIES_MISSING in found:
+        missing = rule.missing_categories(consent, asked)
         errors.append(
             FieldError(
                 "categories",
-                "The consent does not cover: " + ", ".join(c.value for c in missing),
+                "The consent does not cover: " + ", ".join(missing),
                 "consent_category_missing",
             )
         )

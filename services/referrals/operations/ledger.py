@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from common.audit import record_audit
 from common.clock import jst_date, start_of_jst_day
-from common.db import keyset_page
 from common.errors import FieldError, Forbidden, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import keyset_list
 from common.permissions import Perm
 from common.principal import Principal
 from services.referrals.ledger_export import to_csv, to_xlsx
@@ -96,18 +95,9 @@ def ledger(
         details=details,
     )
     if query.format is LedgerFormat.JSON:
-        rows = keyset_page(session, stmt, order, decode_cursor(query.cursor, 2), query.limit)
-        more = len(rows) > query.limit
-        rows = rows[: query.limit]
+        page = keyset_list(session, stmt, order, query.cursor, query.limit)
         session.commit()
-        return {
-            "items": [record_as_dict(r) for r in rows],
-            "next_cursor": (
-                encode_cursor([rows[-1].occurred_at.isoformat(), str(rows[-1].id)])
-                if more
-                else None
-            ),
-        }
+        return page.as_dict(record_as_dict)
     rows = list(session.scalars(stmt.order_by(*order).limit(EXPORT_LIMIT)))
     session.commit()
     records = [record_as_dict(r) for r in rows]

@@ -8,9 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from common.db import keyset_page
 from common.errors import Conflict, Forbidden
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import keyset_list
 from common.permissions import Perm
 from common.principal import Principal
 from common.schemas import PageQuery
@@ -45,24 +44,13 @@ def list_messages(
     referral = load_for_party(session, principal, referral_id)
     require(principal, Perm.REFERRAL_READ, "Your role may not read referrals")
     stmt = sa.select(ReferralMessage).where(ReferralMessage.referral_id == referral.id)
-    rows = keyset_page(
-        session,
-        stmt,
-        [ReferralMessage.created_at, ReferralMessage.id],
-        decode_cursor(query.cursor, 2),
-        query.limit,
+    page = keyset_list(
+        session, stmt, [ReferralMessage.created_at, ReferralMessage.id], query.cursor, query.limit
     )
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
     mark_read(session, principal, referral.id)
     audit_referral(session, principal, "referral.messages.read", referral)
     session.commit()
-    return {
-        "items": [message_as_dict(m) for m in rows],
-        "next_cursor": (
-            encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) if more else None
-        ),
-    }
+    return page.as_dict(message_as_dict)
 
 
 def post_message(

@@ -8,9 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from common.db import keyset_page
 from common.errors import NotFound
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import keyset_list
 from common.principal import Principal
 from services.referrals.models import Notification, NotificationRead
 from services.referrals.operations.common import org_names, org_ref
@@ -38,40 +37,33 @@ def list_notifications(
         stmt = stmt.where(unread if query.unread else sa.not_(unread))
     if query.referral_id is not None:
         stmt = stmt.where(Notification.referral_id == query.referral_id)
-    rows = keyset_page(
+    page = keyset_list(
         session,
         stmt,
         [Notification.created_at, Notification.id],
-        decode_cursor(query.cursor, 2),
+        query.cursor,
         query.limit,
         descending=True,
     )
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
+    rows = page.items
     read = set(
         session.scalars(
             _read_ids(principal).where(NotificationRead.notification_id.in_([r.id for r in rows]))
         )
     )
     orgs = org_names(session, {r.actor_org_id for r in rows if r.actor_org_id})
-    return {
-        "items": [
-            {
-                "id": str(n.id),
-                "kind": n.kind,
-                "box": n.box,
-                "referral_id": str(n.referral_id) if n.referral_id else None,
-                "status": n.status,
-                "actor_org": org_ref(orgs, n.actor_org_id) if n.actor_org_id else None,
-                "created_at": n.created_at.isoformat(),
-                "read": n.id in read,
-            }
-            for n in rows
-        ],
-        "next_cursor": (
-            encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) if more else None
-        ),
-    }
+    return page.as_dict(
+        lambda n: {
+            "id": str(n.id),
+            "kind": n.kind,
+            "box": n.box,
+            "referral_id": str(n.referral_id) if n.referral_id else None,
+            "status": n.status,
+            "actor_org": org_ref(orgs, n.actor_org_id) if n.actor_org_id else None,
+            "created_at": n.created_at.isoformat(),
+            "read": n.id in read,
+        }
+    )
 
 
 def unread_count(session: Session, principal: Principal) -> dict[str, Any]:

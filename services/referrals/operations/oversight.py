@@ -15,9 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from common.audit import record_audit
-from common.db import keyset_page
 from common.errors import Forbidden
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import keyset_list
 from common.permissions import Perm
 from common.principal import Principal
 from common.schemas import PageQuery
@@ -105,16 +104,15 @@ def list_oversight(session: Session, principal: Principal, query: OversightQuery
     stmt = stmt.where(
         chosen[query.filter] if query.filter else sa.or_(decline, unanswered, expired)
     )
-    rows = keyset_page(
+    page = keyset_list(
         session,
         stmt,
         [Referral.updated_at, Referral.id],
-        decode_cursor(query.cursor, 2),
+        query.cursor,
         query.limit,
         descending=True,
     )
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
+    rows = page.items
     if rows:
         record_audit(
             session,
@@ -126,16 +124,7 @@ def list_oversight(session: Session, principal: Principal, query: OversightQuery
             details={"referral_ids": [str(r.id) for r in rows]},
         )
         session.commit()
-    return {
-        "items": [oversight_item(session, r, with_words=center) for r in rows],
-        "next_cursor": (
-            encode_cursor([rows[-1].updated_at.isoformat(), str(rows[-1].id)]) if more else None
-        ),
-    }
-
-
-def can_oversee(principal: Principal) -> bool:
-    return principal.can(Perm.REFERRAL_OVERSEE) and principal.consortium_id is not None
+    return page.as_dict(lambda r: oversight_item(session, r, with_words=center))
 
 
 OPEN = (Status.SENT.value, Status.VIEWED.value, Status.DECLINE_REQUESTED.value)

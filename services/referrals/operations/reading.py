@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from common.audit import record_audit
-from common.db import keyset_page
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import keyset_list
 from common.permissions import Perm
 from common.principal import Principal
 from services.referrals import events
@@ -120,16 +119,10 @@ def list_referrals(
         stmt = stmt.where(
             Referral.id.in_(unread_refs) if query.unread else Referral.id.not_in(unread_refs)
         )
-    rows = keyset_page(
-        session,
-        stmt,
-        [Referral.sent_at, Referral.id],
-        decode_cursor(query.cursor, 2),
-        query.limit,
-        descending=True,
+    page = keyset_list(
+        session, stmt, [Referral.sent_at, Referral.id], query.cursor, query.limit, descending=True
     )
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
+    rows = page.items
     orgs = org_names(session, {r.from_org_id for r in rows} | {r.to_org_id for r in rows})
     unread = unread_counts(session, principal, [r.id for r in rows])
     items = [referral_summary(r, principal, orgs, unread.get(r.id, 0)) for r in rows]
@@ -145,9 +138,4 @@ def list_referrals(
             details={"referral_ids": [str(r.id) for r in rows]},
         )
         session.commit()
-    return {
-        "items": items,
-        "next_cursor": (
-            encode_cursor([rows[-1].sent_at.isoformat(), str(rows[-1].id)]) if more else None
-        ),
-    }
+    return {"items": items, "next_cursor": page.next_cursor}

@@ -109,5 +109,5 @@ def test_old_failures_are_pruned(
     with sessions() as session:
         session.add(LoginFailure(email_key="y" * 64, client_ip=None, occurred_at=utcnow()))
         session.commit()
-        assert prune_failures(session) == 3
+        assert prune_failures(session, utcnow()) == 3
         assert session.scalars(sa.select(LoginFailure.email_key)).all() == ["y" * 64]

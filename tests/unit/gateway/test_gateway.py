@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from common.config import load_settings
 from common.http.client import UpstreamResponse, UpstreamUnavailable
 from common.pagination import encode_cursor
 from common.testing.principals import Tenant, make_principal, token_for
-from common.testing.services import test_settings
+from common.testing.principals import test_keypair as keypair
 from gateway import create_app
 from gateway.routes import service_for
 
@@ -112,9 +112,16 @@ def upstreams() -> FakeUpstreams:
 
 
 @pytest.fixture
-def app(upstreams: FakeUpstreams, tmp_path: Path) -> Flask:
-    settings = test_settings(tmp_path)
-    (settings.keys_dir / "secret_key").write_text("test-secret-key")
+def app(upstreams: FakeUpstreams) -> Flask:
+    # Keys come in the environment, as in a container: the unit tier writes no files.
+    settings = load_settings(
+        {
+            "TSUNAGU_SECRET_KEY": "test-secret-key",
+            "TSUNAGU_SERVICE_KEY": "test-service-key",
+            "TSUNAGU_PRINCIPAL_PUBLIC_KEY": keypair()[1],
+            "TSUNAGU_DEMO": "0",
+        }
+    )
     return create_app(settings, upstreams=upstreams)  # type: ignore[arg-type]
 
 

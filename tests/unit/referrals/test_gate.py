@@ -76,6 +76,8 @@ def test_a_consent_that_names_the_receiver_and_covers_every_category_lets_the_re
         ({"expires_at": NOW - timedelta(seconds=1), "active": False}, "consent_expired"),
         ({"expires_at": NOW}, "consent_expired"),
         ({"active": False}, "consent_inactive"),
+        # The shared rule (common.consent) sees a consent obtained ahead of now as pending.
+        ({"obtained_at": NOW + timedelta(hours=1)}, "consent_inactive"),
         ({"to_org_ids": frozenset({uuid.uuid4()})}, "consent_receiver_not_named"),
         ({"categories": frozenset({"identity"})}, "consent_category_missing"),
         ({"case_id": uuid.uuid4()}, "consent_not_found"),

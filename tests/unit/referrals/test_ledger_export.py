@@ -51,3 +51,13 @@ def test_the_xlsx_ledger_opens_with_the_same_rows() -> None:
     assert list(values[0]) == [label for _, label in COLUMNS]
     assert len(values) == 3
     assert values[2][1] == "受領（第30条）"
+
+
+def test_the_xlsx_ledger_neutralises_formulas_and_times_are_in_jst() -> None:
+    sheet = load_workbook(io.BytesIO(to_xlsx([RECORD]))).active
+    assert sheet is not None
+    row = dict(zip([k for k, _ in COLUMNS], [c.value for c in sheet[2]], strict=True))
+    assert row["counterparty_name"] == '\'=HYPERLINK("x")サポステ'
+    assert row["recorded_at"] == "2026-05-05 10:00:00"  # 01:00 UTC
+    csv_row = list(csv.reader(io.StringIO(to_csv([RECORD]).decode("utf-8-sig"))))[1]
+    assert csv_row[[k for k, _ in COLUMNS].index("recorded_at")] == "2026-05-05 10:00:00"

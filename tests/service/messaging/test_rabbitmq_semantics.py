@@ -16,9 +16,9 @@ from common.messaging.consumer import EventConsumer
 from common.messaging.deadletter import list_dead_letters, replay_dead_letters
 from common.messaging.envelope import Event
 from common.testing.databases import unique_name
+from tests.service.messaging.test_consumer import publish, running
 from tests.support.event_procs import ProcessedEvent, effect_counts, record_effect, session_factory
 from tests.support.waiting import wait_for
-from tests.unit.messaging.test_consumer import publish, running
 
 pytestmark = pytest.mark.server
 

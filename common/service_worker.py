@@ -4,6 +4,8 @@ hear anything) and its periodic jobs — wired from settings the same way for ev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,14 +16,22 @@ from common.messaging.relay import OutboxRelay
 from common.messaging.worker import PeriodicTask, run_worker
 
 if TYPE_CHECKING:
-    from common.service import Runtime, ServiceDefinition, WorkerParts
+    # Types only: common.service imports this module when it builds a worker.
+    from common.service import Runtime, ServiceDefinition
 
 OUTBOX_KEPT = timedelta(days=7)
 
 
-def build_worker_parts(definition: ServiceDefinition, runtime: Runtime) -> WorkerParts:
-    from common.service import WorkerParts
+@dataclass(frozen=True)
+class WorkerParts:
+    """What a service's worker runs: built by :func:`build_worker_parts`."""
 
+    relay: Any | None
+    consumer: Any | None
+    periodic: Sequence[PeriodicTask]
+
+
+def build_worker_parts(definition: ServiceDefinition, runtime: Runtime) -> WorkerParts:
     settings = runtime.settings
     tasks = list(definition.periodic(runtime))
     relay = None
@@ -59,6 +69,14 @@ def build_worker_parts(definition: ServiceDefinition, runtime: Runtime) -> Worke
             namespace=settings.broker_namespace,
             poll_seconds=settings.consumer_poll_seconds,
             visibility_timeout=settings.broker_visibility_timeout,
+            clock=runtime.clock,
+        )
+        tasks.append(
+            PeriodicTask(
+                "prune-processed-events",
+                3600,
+                lambda: _prune_processed(runtime, processed_model),
+            )
         )
     return WorkerParts(relay=relay, consumer=consumer, periodic=tuple(tasks))
 
@@ -101,6 +119,13 @@ def _prune_revocations(runtime: Runtime, model: Any) -> None:
 
     with runtime.session_factory() as session:
         prune_revocations(session, model)
+
+
+def _prune_processed(runtime: Runtime, model: Any) -> None:
+    from common.messaging.outbox import prune_processed
+
+    with runtime.session_factory() as session:
+        prune_processed(session, model, runtime.clock())
 
 
 def _discard(_: object) -> None:
