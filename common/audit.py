@@ -27,6 +27,10 @@ class AuditMixin:
     """Who (actor, actor's org) did what (action) to which resource, why, and when."""
 
     __tablename__ = "audit_log"
+    __append_only__ = True
+    """Entries are only ever inserted (a trigger refuses the rest): an insert does not depend
+    on what the transaction read, so a read may append it after letting its snapshot go
+    (common.db, "the audit hop")."""
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

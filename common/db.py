@@ -1,14 +1,21 @@
 """Database engines and sessions: one engine and one session factory per service.
 
 SQLite (embedded mode) gets WAL, foreign keys, a busy timeout and ``BEGIN
-IMMEDIATE`` transactions: every request may write (audit entries follow reads),
-and a deferred transaction that upgrades to a writer fails with SQLITE_BUSY
-instead of waiting. PostgreSQL (server mode) uses psycopg 3.
+IMMEDIATE`` transactions by default: a transaction that will write takes the write lock at
+once, since a deferred one that upgrades to a writer after another has committed fails with
+SQLITE_BUSY_SNAPSHOT instead of waiting. Reads (GET requests) run in deferred transactions
+instead (:func:`deferred_transactions`), so that they do not queue behind writes; the few
+that write (an audit entry after a read) and lose the race are run again, once, immediate
+(common/http/service.py). PostgreSQL (server mode) uses psycopg 3.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,12 +110,86 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=True)
+
+
+@contextmanager
+def deferred_transactions() -> Iterator[None]:
+    """SQLite transactions begun in this context are deferred: they take the write lock
+    only if and when they write. For reads; see :func:`is_lost_upgrade`."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def begin_immediately() -> None:
+    """From now on in this context, SQLite transactions take the write lock at BEGIN."""
+    _write_intent.set(True)
+
+
+def transactions_deferred() -> bool:
+    return not _write_intent.get()
+
+
+_BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, 517}  # 517: SQLITE_BUSY_SNAPSHOT
+
+
+def is_lost_upgrade(error: BaseException) -> bool:
+    """A deferred SQLite transaction could not become a writer (another wrote first)."""
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    original = error.orig
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code in _BUSY_CODES
+    return isinstance(original, sqlite3.OperationalError) and "locked" in str(original)
 
 
 def make_session_factory(bind: Engine | sa.Connection, **kwargs: Any) -> sessionmaker[Session]:
     kwargs.setdefault("expire_on_commit", False)
-    return sessionmaker(bind=bind, **kwargs)
+    factory = sessionmaker(bind=bind, **kwargs)
+    if bind.dialect.name == "sqlite":
+        event.listen(factory, "before_flush", _audit_hop)
+        event.listen(factory, "after_flush", _wrote)
+    return factory
+
+
+def _wrote(_session: Session, _context: Any) -> None:
+    """Once a transaction has written, no hop may commit it early: the rest is immediate."""
+    if transactions_deferred():
+        begin_immediately()
+
+
+def _audit_hop(session: Session, _context: Any, _instances: Any) -> None:
+    """In a deferred (read) transaction, a flush that only appends to append-only tables
+    (the audit log) lets the read snapshot go and takes the write lock afresh: COMMIT the
+    read, BEGIN IMMEDIATE, then insert. Upgrading the snapshot instead would fail whenever
+    another request committed since the read began — under load, nearly always — and
+    holding the write lock from BEGIN would queue every read behind every write. Anything
+    else (an update after a read) keeps SQLite's own upgrade, which is safe: it fails, and
+    the request runs again immediate, if the rows read may have changed."""
+    if not transactions_deferred() or session.dirty or session.deleted:
+        return
+    if isinstance(session.bind, sa.Connection):
+        return  # joined to a transaction it does not own (tests' savepoints): never commit it
+    if not session.new or not all(
+        getattr(type(instance), "__append_only__", False) for instance in session.new
+    ):
+        return
+    connection = session.connection()
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            cursor.execute("COMMIT")  # the read transaction wrote nothing
+        cursor.execute("BEGIN IMMEDIATE")
+    finally:
+        cursor.close()
+    begin_immediately()  # the rest of this request writes in order
 
 
 def ping(engine: Engine) -> None:

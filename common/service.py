@@ -174,9 +174,14 @@ class ServiceDefinition:
     ) -> Flask:
         """The web app. Tests pass ``session_factory`` (a savepoint per test), ``clock`` and
         stand-ins for the service's dependencies by keyword (e.g. ``packet_source=``)."""
+        runtime = self.runtime(settings, session_factory=session_factory, clock=clock)
+        return self.app_for(runtime, **overrides)
+
+    def app_for(self, runtime: Runtime, **overrides: Any) -> Flask:
+        """The web app on an existing runtime — the embedded process shares one engine
+        between its web app and its worker."""
         from common.http.service import create_service_app
 
-        runtime = self.runtime(settings, session_factory=session_factory, clock=clock)
         return create_service_app(self, runtime, self.build_dependencies(runtime, **overrides))
 
     def worker_parts(self, runtime: Runtime) -> WorkerParts:

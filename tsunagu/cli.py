@@ -5,7 +5,8 @@ revision S -m M    autogenerate a migration for service S
 bootstrap          keys, broker, migrations, the platform admin (idempotent)
 serve NAME         run a web process (gateway or a service) under gunicorn
 worker SERVICE     run a service's outbox relay, consumer and periodic jobs
-run                everything in the Procfile, for `make run`
+embedded NAME      a service's web app and worker in one process (embedded mode)
+run                the whole stack under the supervisor, for `make run`
 dlq list|replay    inspect or replay dead-lettered events
 reports-rebuild    recompute every report table from the stored events
 line-simulator     a local stand-in for the LINE platform (docs/line-simulator.md)
@@ -109,11 +110,36 @@ def worker(service: str) -> None:
 
 
 @cli.command()
+@click.argument("name", type=click.Choice(sorted(WEB_APPS)))
+def embedded(name: str) -> None:
+    """Serve NAME with waitress and, for a service, run its worker beside it (one process)."""
+    from tsunagu.embedded import run_embedded
+
+    raise SystemExit(run_embedded(name))
+
+
+@cli.command()
 def run() -> None:
-    """Bootstrap, then run every process in the Procfile; seed the demo on first start."""
+    """Bootstrap, then run the whole stack under the supervisor; seed the demo on first start."""
     from tsunagu.runner import run_stack
 
-    raise SystemExit(run_stack(load_settings()))
+    run_stack(load_settings())  # replaces this process with `supervise`
+
+
+@cli.command(hidden=True)
+def supervise() -> None:
+    """The supervisor `run` becomes once bootstrapped."""
+    from tsunagu.runner import supervise as run_supervisor
+
+    raise SystemExit(run_supervisor(load_settings()))
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Seed the demo through the running gateway (once; later runs print the logins)."""
+    from tsunagu.runner import seed_demo_once
+
+    raise SystemExit(seed_demo_once(load_settings()))
 
 
 @cli.group()

@@ -13,11 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, request
+from flask import typing as ft
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.audit import AuditMixin, record_audit
 from common.config import Settings
+from common.db import (
+    begin_immediately,
+    deferred_transactions,
+    is_lost_upgrade,
+    transactions_deferred,
+)
 from common.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from common.http.metrics import LATENCY, REQUESTS, metrics_response
 from common.http.openapi import build_openapi, endpoint_meta
@@ -38,6 +46,7 @@ OrgGate = Callable[[Session, uuid.UUID], bool]
 """Answers False when the caller's organization may not act (e.g. it is suspended)."""
 
 _OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
+_READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,28 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+class _ServiceFlask(Flask):
+    """Runs a read (GET/HEAD) in deferred SQLite transactions, so that reads do not queue
+    behind writes for the database's write lock. A read that also writes (its audit entry)
+    and finds that another transaction committed first cannot upgrade its snapshot: it is
+    rolled back and run once more with the write lock taken at BEGIN. Nothing of the first
+    attempt remains, so the answer and the audit log are as if it had run once."""
+
+    def dispatch_request(self) -> ft.ResponseReturnValue:
+        if not transactions_deferred():
+            return super().dispatch_request()
+        try:
+            return super().dispatch_request()
+        except sa.exc.OperationalError as error:
+            if not is_lost_upgrade(error):
+                raise
+            session: Session | None = g.get("_db")
+            if session is not None:
+                session.rollback()
+            begin_immediately()
+            return super().dispatch_request()
+
+
 def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: Any) -> Flask:
     """The service's app on ``runtime``'s database, verifying principals with the auth
     service's public key, reporting database and broker at /readyz, auditing refusals."""
@@ -97,7 +128,7 @@ def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: An
     name = definition.name
     verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
     readiness_checks = standard_checks(settings, runtime.engine)
-    app = Flask(name)
+    app = _ServiceFlask(name)
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=definition.max_body_bytes)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -115,6 +146,9 @@ def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: An
     @app.before_request
     def _begin() -> Response | None:
         g.started = time.perf_counter()
+        if request.method in _READ_METHODS:
+            g.deferred = deferred_transactions()
+            g.deferred.__enter__()
         g.request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
         g.request_id_token = current_request_id.set(g.request_id)
         if request.path in _OPEN_PATHS:
@@ -167,6 +201,9 @@ def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: An
         token = g.pop("request_id_token", None)
         if token is not None:
             current_request_id.reset(token)
+        deferred = g.pop("deferred", None)
+        if deferred is not None:
+            deferred.__exit__(None, None, None)
 
     @app.get("/healthz")
     def healthz() -> Response:

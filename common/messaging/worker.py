@@ -50,14 +50,19 @@ def run_worker(
     relay: OutboxRelay | None,
     consumer: EventConsumer | None,
     periodic: Sequence[PeriodicTask] = (),
+    stop: threading.Event | None = None,
 ) -> int:
     """Run until SIGTERM/SIGINT (or until a part dies); return the process exit code:
     0 after a clean stop, 1 if a part crashed (the supervisor should restart the worker).
 
+    A caller that passes ``stop`` owns the signals (the embedded process, whose web server
+    shares the event): a crashed part sets it, and setting it stops the worker.
+
     Logs JSON to stderr through :mod:`common.logging`, configuring it if nobody has."""
     if not logging.getLogger().handlers:  # the service's main did not configure logging
         configure_logging(f"{name}-worker")
-    stop = threading.Event()
+    owns_signals = stop is None
+    stop = stop or threading.Event()
     crashed: list[str] = []
 
     def guarded(part: str, target: Callable[[threading.Event], None]) -> Callable[[], None]:
@@ -80,9 +85,11 @@ def run_worker(
         parts.append((f"periodic:{task.name}", partial(_periodic_loop, task)))
     if not parts:
         logger.warning("worker has nothing to run", extra={"worker": name})
+        if not owns_signals:  # the caller's other parts (a web server) go on until stopped
+            stop.wait()
         return 0
 
-    previous = _install_signal_handlers(stop, name)
+    previous = _install_signal_handlers(stop, name) if owns_signals else {}
     threads = [
         threading.Thread(target=guarded(part, target), name=f"{name}:{part}", daemon=True)
         for part, target in parts

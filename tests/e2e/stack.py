@@ -60,8 +60,12 @@ class Stack:
         server: tuple[str, str] | None = None,
         extra_env: dict[str, str] | None = None,
         services: tuple[str, ...] = SERVICES,
+        combined: bool = False,
     ) -> None:
+        """``combined``: one process per service (``tsunagu embedded``), as ``make run``
+        runs the embedded mode; otherwise a web process and a worker each, as server mode."""
         self.services = services
+        self.combined = combined
         self.workdir = workdir
         self.server = server
         self.extra_env = extra_env or {}
@@ -139,9 +143,13 @@ class Stack:
         )
 
     def process_names(self) -> list[str]:
+        if self.combined:
+            return ["gateway", *self.services]
         return ["gateway", *self.services, *(f"{s}-worker" for s in self.services)]
 
     def command(self, name: str) -> list[str]:
+        if self.combined:
+            return [sys.executable, "-m", "tsunagu", "embedded", name]
         if name.endswith("-worker"):
             return [sys.executable, "-m", "tsunagu", "worker", name.removesuffix("-worker")]
         return [sys.executable, "-m", "tsunagu", "serve", name]
