@@ -21,6 +21,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from common.testing.databases import server_broker_url, server_database_url
+
 
 @dataclass(frozen=True)
 class Bench:
@@ -30,6 +32,8 @@ class Bench:
     """Starts real processes (gunicorn, workers) on this machine."""
     needs: str | None = None
     """A program it runs, e.g. ``wrk``."""
+    server_too: bool = False
+    """Run again with ``--server`` when PostgreSQL and RabbitMQ are configured."""
 
 
 BENCHES = (
@@ -40,6 +44,8 @@ BENCHES = (
         "bench_reports",
         ("--orgs", "5", "--persons", "5000", "--contacts", "50000", "--requests", "50"),
     ),
+    Bench("bench_memory", (), stack=True),
+    Bench("bench_reads", ("--seconds", "5"), stack=True, needs="wrk", server_too=True),
     Bench("bench_gateway", ("--seconds", "5"), stack=True, needs="wrk"),
     Bench("bench_referrals", ("--referrals", "10"), stack=True),
     Bench("bench_revocation", ("--trials", "5"), stack=True),
@@ -63,9 +69,14 @@ def main() -> int:
     parser.add_argument("--in-process", action="store_true", help="no stack of processes")
     args = parser.parse_args()
     failed: list[str] = []
+    runs = []
     for bench in chosen(args.names, args.in_process):
         command = [sys.executable, "-m", f"tests.bench.{bench.module}"]
         command += [] if args.full else list(bench.quick)
+        runs.append((bench, command))
+        if bench.server_too and server_database_url() and server_broker_url():
+            runs.append((bench, [*command, "--server"]))
+    for bench, command in runs:
         print(f"\n=== {bench.module} {' '.join(command[3:])}", flush=True)
         if bench.needs and shutil.which(bench.needs) is None:
             print(f"skipped: needs {bench.needs} on PATH", flush=True)
