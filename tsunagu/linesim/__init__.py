@@ -10,7 +10,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from common.clock import Clock, utcnow
-from common.errors import DomainError
+from common.errors import Conflict, DomainError
 from common.http.problems import domain_error_response, problem_response
 from tsunagu.linesim.state import SimulatorState
 from tsunagu.linesim.webhook import WebhookTarget
@@ -33,12 +33,21 @@ class SimulatorConfig:
 class LineSimulator:
     config: SimulatorConfig
     state: SimulatorState
+    webhook_url: str = ""
+    """Starts as the configured one; ``PUT /_sim/settings`` may set it later (``make run``
+    learns the demo channel's id only once the stack is up)."""
+
+    def __post_init__(self) -> None:
+        self.webhook_url = self.webhook_url or self.config.webhook_url
 
     @property
     def target(self) -> WebhookTarget:
-        return WebhookTarget(
-            self.config.webhook_url, self.config.channel_secret, self.config.bot_user_id
-        )
+        if not self.webhook_url:
+            raise Conflict(
+                "No webhook URL is set yet: start with --webhook-url or PUT /_sim/settings",
+                code="no_webhook_url",
+            )
+        return WebhookTarget(self.webhook_url, self.config.channel_secret, self.config.bot_user_id)
 
 
 def create_app(config: SimulatorConfig, clock: Clock = utcnow) -> Flask:
