@@ -16,6 +16,11 @@ from tsunagu.linesim.state import SimulatorState
 from tsunagu.linesim.webhook import WebhookTarget
 
 DEFAULT_PORT = 8099
+DEFAULT_CHANNEL_SECRET = "linesim-channel-secret"  # noqa: S105 - a local stand-in's
+DEFAULT_CHANNEL_ACCESS_TOKEN = "linesim-channel-access-token"  # noqa: S105 - likewise
+DEFAULT_BOT_USER_ID = "U" + "0" * 31 + "1"
+"""The simulator's defaults (``tsunagu line-simulator`` spells them too, without importing
+this package); the demo registers its channel with them."""
 DEFAULT_MONTHLY_LIMIT = 200
 """The free plan's monthly message allowance."""
 
