@@ -170,6 +170,8 @@ class Consent(_CaseRecord, Base):
     method: Mapped[str] = mapped_column(sa.String(20))
     given_by: Mapped[str] = mapped_column(sa.String(20))
     given_by_relationship: Mapped[str | None] = mapped_column(sa.String(20))
+    representative_basis: Mapped[str | None] = mapped_column(sa.String(20))
+    """minor (未成年者の親権者) or guardianship (成年後見人), for a legal representative."""
     obtained_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]

@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 from common.clock import JST, utcnow
 from common.schemas import Body, JstMoment, PageQuery, Query
 from services.cases.domain.vocab import (
+    GIVEN_BY_ALIASES,
     ActivityType,
     Category,
     Channel,
@@ -25,6 +26,7 @@ from services.cases.domain.vocab import (
     OutcomeType,
     Path,
     Relationship,
+    RepresentativeBasis,
     Stage,
 )
 
@@ -171,8 +173,10 @@ class ConsentCreate(Body):
     to_org_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
     categories: list[Category] = Field(min_length=1, max_length=len(Category))
     method: ConsentMethod
-    given_by: GivenBy
+    given_by: Annotated[GivenBy, BeforeValidator(lambda v: GIVEN_BY_ALIASES.get(v, v))]
     given_by_relationship: Relationship | None = None
+    representative_basis: RepresentativeBasis | None = None
+    """Required for a legal representative: a minor's parent or an adult's guardian."""
     obtained_at: Moment
     expires_at: Moment | None = None
     note: Annotated[str, StringConstraints(max_length=500)] | None = None

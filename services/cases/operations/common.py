@@ -16,7 +16,7 @@ from common.permissions import Perm
 from common.principal import Principal
 from services.cases.domain import consents as consent_rules
 from services.cases.domain.packets import age_band
-from services.cases.domain.vocab import Category, GivenBy
+from services.cases.domain.vocab import GIVEN_BY_ALIASES, Category, GivenBy
 from services.cases.models import (
     Activity,
     AuditEntry,
@@ -226,7 +226,7 @@ def consent_facts(row: Consent) -> consent_rules.ConsentFacts:
         id=row.id,
         to_org_ids=frozenset(uuid.UUID(o) for o in row.to_org_ids),
         categories=frozenset(Category(c) for c in row.categories),
-        given_by=GivenBy(row.given_by),
+        given_by=GivenBy(GIVEN_BY_ALIASES.get(row.given_by, row.given_by)),
         obtained_at=row.obtained_at,
         expires_at=row.expires_at,
         withdrawn_at=row.withdrawn_at,
@@ -242,6 +242,7 @@ def consent_as_dict(row: Consent, now: datetime | None = None) -> dict[str, Any]
         "method": row.method,
         "given_by": row.given_by,
         "given_by_relationship": row.given_by_relationship,
+        "representative_basis": row.representative_basis,
         "obtained_at": iso(row.obtained_at),
         "expires_at": iso(row.expires_at),
         "withdrawn_at": iso(row.withdrawn_at),

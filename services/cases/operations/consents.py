@@ -16,7 +16,7 @@ from services.cases import events
 from services.cases.domain import consents as rules
 from services.cases.domain.packets import build_packet, ordered_categories
 from services.cases.domain.records import not_in_future
-from services.cases.domain.vocab import Category, GivenBy
+from services.cases.domain.vocab import Category
 from services.cases.models import Activity, Consent, Contact, Note, OrgDirectoryEntry, Outcome
 from services.cases.operations.common import (
     activity_as_dict,
@@ -70,10 +70,9 @@ def record_consent(
     errors += not_in_future("obtained_at", body.obtained_at, now)
     if body.expires_at is not None and body.expires_at <= body.obtained_at:
         errors.append(FieldError("expires_at", "Must be after obtained_at", "order"))
-    if body.given_by is GivenBy.SELF and body.given_by_relationship is not None:
-        errors.append(
-            FieldError("given_by_relationship", "Only a guardian or family member has one")
-        )
+    errors += rules.giver_problems(
+        body.given_by, body.given_by_relationship, body.representative_basis
+    )
     if errors:
         raise ValidationFailed(errors)
     consent = Consent(
@@ -85,6 +84,9 @@ def record_consent(
         given_by=body.given_by.value,
         given_by_relationship=(
             body.given_by_relationship.value if body.given_by_relationship else None
+        ),
+        representative_basis=(
+            body.representative_basis.value if body.representative_basis else None
         ),
         obtained_at=body.obtained_at,
         expires_at=body.expires_at,
