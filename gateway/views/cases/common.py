@@ -14,9 +14,11 @@ from gateway.views.cases.labels import (
     CASE_PROBLEMS,
     CHECKPOINTS,
     CLOSE_REASONS,
+    CONSENT_GIVER_CHOICES,
     CONSENT_LADDER,
     FIELDS,
     IMPORT_STATUS,
+    REPRESENTATIVE_BASES,
     YES_NO,
 )
 from gateway.vocabulary import (
@@ -49,7 +51,6 @@ PERSON_FIELDS = (
 )
 CONTACT_FIELDS = ("channel", "by", "relationship", "occurred_at", "minutes", "summary")
 CONSENT_CATEGORIES = {k: v for k, v in DATA_CATEGORIES_SHORT.items() if k != "attributes"}
-CONSENT_GIVERS_CHOICE = {k: v for k, v in CONSENT_GIVERS.items() if k != "legal_representative"}
 
 # Every case form: its fields (and repeated ones), the prefix of its field ids, defaults.
 FORMS: dict[str, dict[str, Any]] = {
@@ -83,7 +84,14 @@ FORMS: dict[str, dict[str, Any]] = {
         "prefix": "out",
     },
     "consent": {
-        "fields": ("given_by", "given_by_relationship", "method", "obtained_at", "expires_at"),
+        "fields": (
+            "given_by",
+            "representative_basis",
+            "given_by_relationship",
+            "method",
+            "obtained_at",
+            "expires_at",
+        ),
         "lists": ("to_org_ids", "categories"),
         "prefix": "con",
     },
@@ -164,7 +172,8 @@ OPTIONS: dict[str, Any] = {
     "paths": PATHS,
     "categories": CONSENT_CATEGORIES,
     "methods": CONSENT_METHODS,
-    "givers": CONSENT_GIVERS_CHOICE,
+    "givers": CONSENT_GIVER_CHOICES,
+    "representative_bases": REPRESENTATIVE_BASES,
     "close_reasons": CLOSE_REASONS,
     "note_categories": NOTE_CATEGORIES,
     "ladder": CONSENT_LADDER,
@@ -182,6 +191,7 @@ OPTIONS: dict[str, Any] = {
         "category": DATA_CATEGORIES_SHORT,
         "method": CONSENT_METHODS,
         "given_by": CONSENT_GIVERS,
+        "representative_basis": REPRESENTATIVE_BASES,
         "consent_status": CONSENT_STATUS,
         "close": CLOSE_REASONS,
         "note": NOTE_CATEGORIES,

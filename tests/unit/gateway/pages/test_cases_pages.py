@@ -289,3 +289,67 @@ def test_an_import_without_a_file_is_explained_on_the_page(
     assert page.status_code == 422
     assert "CSVまたはExcelファイルを選んでください" in visible_text(page)
     assert not services.writes()
+
+
+def test_the_consent_form_says_who_may_consent_and_sends_the_representations_basis(
+    staff: Browser, services: FakeServices, a_case: dict[str, Any]
+) -> None:
+    page = visible_text(staff.get(f"/cases/{a_case['id']}"))
+    assert "本人の情報の提供に同意できるのは、本人か法定代理人" in page
+    assert "法定代理人（未成年者の親権者・成年後見人）" in page
+    assert "家族（家族自身の情報のみ。本人の同意にはなりません）" in page
+    services.cases.on("POST", "/cases/{id}/consents", {"id": data.new_id()}, status=201)
+    typed = {
+        "to_org_ids": [data.new_id()],
+        "categories": ["identity"],
+        "method": "written",
+        "obtained_at": "2026-11-20T10:00",
+    }
+    staff.post(
+        f"/cases/{a_case['id']}/consents",
+        typed | {"given_by": "legal_representative", "representative_basis": "guardianship"},
+    )
+    sent = services.cases.last("POST", "/cases/{id}/consents").body
+    assert (sent["given_by"], sent["representative_basis"]) == (
+        "legal_representative",
+        "guardianship",
+    )
+    # A basis left chosen when the giver changed to family is not sent (it would be refused).
+    staff.post(
+        f"/cases/{a_case['id']}/consents",
+        typed | {"given_by": "family", "representative_basis": "minor"},
+    )
+    assert "representative_basis" not in services.cases.last("POST", "/cases/{id}/consents").body
+
+
+def test_a_family_members_consent_is_shown_as_not_the_persons(
+    staff: Browser, services: FakeServices, a_case: dict[str, Any]
+) -> None:
+    a_case["consents"] = [
+        {
+            "id": data.new_id(),
+            "status": "active",
+            "to_org_ids": [data.new_id()],
+            "categories": ["identity"],
+            "given_by": "family",
+            "given_by_relationship": "mother",
+            "representative_basis": None,
+            "method": "verbal",
+            "obtained_at": data.NOW,
+            "expires_at": None,
+        },
+        {
+            "id": data.new_id(),
+            "status": "active",
+            "to_org_ids": [data.new_id()],
+            "categories": ["identity"],
+            "given_by": "legal_representative",
+            "representative_basis": "minor",
+            "method": "written",
+            "obtained_at": data.NOW,
+            "expires_at": None,
+        },
+    ]
+    page = visible_text(staff.get(f"/cases/{a_case['id']}"))
+    assert "家族自身の情報のみ（本人の同意ではありません）" in page
+    assert "法定代理人 (未成年者の親権者)" in page
