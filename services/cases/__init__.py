@@ -13,12 +13,15 @@ if TYPE_CHECKING:
 
 IMPORT_POLL_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 600.0
+RETENTION_SECONDS = 3600.0
+"""Override with TSUNAGU_X_RETENTION_SECONDS (tests, demos)."""
 
 
 def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
-    """Queued spreadsheet imports are committed by the worker, not in a web request."""
+    """Queued spreadsheet imports are committed by the worker, not in a web request; closed
+    cases past their org's retention are removed (hourly, by the runtime's clock)."""
     from common.messaging.worker import PeriodicTask
-    from services.cases.operations import imports
+    from services.cases.operations import imports, retention
 
     session_factory = runtime.session_factory
     concurrent = runtime.engine is None or runtime.engine.dialect.name != "sqlite"
@@ -34,7 +37,16 @@ def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
             lambda: imports.run_queued(session_factory, concurrent_writes=concurrent),
         ),
         PeriodicTask("import-housekeeping", HOUSEKEEPING_SECONDS, housekeeping),
+        PeriodicTask(
+            "case-retention",
+            float(runtime.settings.extra.get("TSUNAGU_X_RETENTION_SECONDS", RETENTION_SECONDS)),
+            lambda: _discard(retention.run_retention(session_factory, runtime.now())),
+        ),
     ]
+
+
+def _discard(_result: object) -> None:
+    return None
 
 
 SERVICE = ServiceDefinition(name="cases", package=__name__, periodic=_periodic)

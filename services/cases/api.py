@@ -14,11 +14,11 @@ from common.errors import FieldError, ValidationFailed
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.problems import domain_error_response
-from common.http.service import current_principal, db
+from common.http.service import current_principal, db, service_context
 from services.cases.domain.spreadsheets import MAX_UPLOAD_BYTES
 from services.cases.domain.versions import CaseChanged, Expected, etag
 from services.cases.models import AuditEntry
-from services.cases.operations import cases, consents, imports, notes, records
+from services.cases.operations import cases, consents, imports, notes, records, retention
 from services.cases.schemas import (
     ActivityCreate,
     CaseCreate,
@@ -33,6 +33,7 @@ from services.cases.schemas import (
     OutcomeCreate,
     PacketQuery,
     ReopenBody,
+    RetentionPolicyBody,
     WithdrawBody,
 )
 
@@ -125,6 +126,36 @@ def reopen_case(case_id: uuid.UUID, body: ReopenBody) -> tuple[Response, int]:
 @endpoint("People of my org a case can be assigned to", tags=TAGS)
 def assignees() -> Response:
     return jsonify(cases.assignees(db(), current_principal()))
+
+
+# --- retention -------------------------------------------------------------------------
+
+
+def _now() -> Any:
+    return service_context().runtime.now()
+
+
+@bp.get("/cases/retention/policy")
+@endpoint("My org's retention of closed cases (org admin)", tags=TAGS)
+def retention_policy() -> Response:
+    return jsonify(retention.get_policy(db(), current_principal()))
+
+
+@bp.put("/cases/retention/policy")
+@endpoint(
+    "Set how many years after closing a closed case is kept (org admin; never below the "
+    "legal minimum)",
+    body=RetentionPolicyBody,
+    tags=TAGS,
+)
+def set_retention_policy(body: RetentionPolicyBody) -> Response:
+    return jsonify(retention.set_policy(db(), current_principal(), body, _now()))
+
+
+@bp.get("/cases/retention/due")
+@endpoint("Dry run: the closed cases the retention job would remove now (org admin)", tags=TAGS)
+def retention_due() -> Response:
+    return jsonify(retention.due(db(), current_principal(), _now()))
 
 
 # --- records ---------------------------------------------------------------------------

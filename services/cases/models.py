@@ -194,6 +194,17 @@ class Note(_CaseRecord, Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class RetentionPolicy(Base):
+    """How many years after closing an org keeps a closed case (set by its admin)."""
+
+    __tablename__ = "retention_policies"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    closed_case_years: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[uuid.UUID | None]
+
+
 class ImportJob(Base):
     """A spreadsheet import: previewed, then committed all-or-nothing by the worker."""
 

@@ -101,6 +101,8 @@ FORMS: dict[str, dict[str, Any]] = {
     "reopen": {"fields": ("reason",), "prefix": "reopen"},
     "note": {"fields": ("category", "body"), "prefix": "f"},
     "withdraw": {"fields": ("reason",), "prefix": "wd"},
+    "retention": {"fields": ("closed_case_years",), "prefix": "ret"},
+    "erase": {"fields": ("reason",), "prefix": "erase"},
 }
 
 

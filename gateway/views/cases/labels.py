@@ -101,6 +101,8 @@ CASE_PROBLEMS = {
     ),
     "not_representative": _l("Only a legal representative has a basis of representation."),
     "self": _l("The person's own consent has no relationship."),
+    "below_legal_minimum": _l("Keep closed cases at least the legal minimum of years."),
+    "above_maximum": _l("That is longer than a retention policy may be."),
     "case_changed": _l(
         "Someone else changed this case while you were editing it. Check what it says now "
         "and make your change again."
@@ -130,6 +132,7 @@ FIELDS = PERSON_FIELDS | {
     "given_by": _l("Given by"),
     "given_by_relationship": _l("Relationship (guardian or family)"),
     "representative_basis": _l("Why they represent the person"),
+    "closed_case_years": _l("Years a closed case is kept"),
     "method": _l("How"),
     "obtained_at": _l("Obtained"),
     "expires_at": _l("Expires (optional)"),
