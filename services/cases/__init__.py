@@ -10,11 +10,27 @@ from common.service import Runtime, ServiceDefinition
 
 if TYPE_CHECKING:
     from common.messaging.worker import PeriodicTask
+    from services.cases.operations import CasesDeps
+    from services.cases.provisions_client import ProvisionSource
 
 IMPORT_POLL_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 600.0
 RETENTION_SECONDS = 3600.0
 """Override with TSUNAGU_X_RETENTION_SECONDS (tests, demos)."""
+
+
+def _dependencies(runtime: Runtime, *, provisions: ProvisionSource | None = None) -> CasesDeps:
+    """``provisions`` stands in for the referrals service in tests; by default the provision
+    records are asked over HTTP of ``TSUNAGU_REFERRALS_URL``."""
+    from services.cases.operations import CasesDeps
+    from services.cases.provisions_client import HttpProvisionSource
+
+    settings = runtime.settings
+    if provisions is None:
+        provisions = HttpProvisionSource(
+            settings.service_url("referrals"), timeout=settings.upstream_timeout_seconds
+        )
+    return CasesDeps(provisions=provisions)
 
 
 def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
@@ -49,7 +65,9 @@ def _discard(_result: object) -> None:
     return None
 
 
-SERVICE = ServiceDefinition(name="cases", package=__name__, periodic=_periodic)
+SERVICE = ServiceDefinition(
+    name="cases", package=__name__, dependencies=_dependencies, periodic=_periodic
+)
 NAME = SERVICE.name
 MIGRATIONS = SERVICE.migrations
 create_app = SERVICE.create_app

@@ -14,11 +14,21 @@ from common.errors import FieldError, ValidationFailed
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.problems import domain_error_response
-from common.http.service import current_principal, db, service_context
+from common.http.service import bearer_token, current_principal, db, service_context
+from common.service import dependencies
 from services.cases.domain.spreadsheets import MAX_UPLOAD_BYTES
 from services.cases.domain.versions import CaseChanged, Expected, etag
 from services.cases.models import AuditEntry
-from services.cases.operations import cases, consents, imports, notes, records, retention
+from services.cases.operations import (
+    CasesDeps,
+    cases,
+    consents,
+    disclosure,
+    imports,
+    notes,
+    records,
+    retention,
+)
 from services.cases.schemas import (
     ActivityCreate,
     CaseCreate,
@@ -156,6 +166,24 @@ def set_retention_policy(body: RetentionPolicyBody) -> Response:
 @endpoint("Dry run: the closed cases the retention job would remove now (org admin)", tags=TAGS)
 def retention_due() -> Response:
     return jsonify(retention.due(db(), current_principal(), _now()))
+
+
+@bp.get("/cases/<uuid:case_id>/disclosure")
+@endpoint(
+    "Everything held of the person, with the provision records (開示, APPI art. 33; org admin)",
+    tags=TAGS,
+)
+def case_disclosure(case_id: uuid.UUID) -> Response:
+    return jsonify(
+        disclosure.disclose(
+            db(),
+            current_principal(),
+            case_id,
+            token=bearer_token(),
+            provisions=dependencies(CasesDeps).provisions,
+            now=_now(),
+        )
+    )
 
 
 # --- records ---------------------------------------------------------------------------

@@ -169,5 +169,7 @@ class LedgerQuery(Query):
     to: Annotated[date | None, BeforeValidator(_date_or_datetime)] = None
     format: LedgerFormat = LedgerFormat.JSON
     direction: Direction | None = None
+    person_key: uuid.UUID | None = None
+    """One person's records (the cases service's disclosure asks this way)."""
     limit: int = Field(default=200, ge=1, le=1000)
     cursor: str | None = Field(default=None, max_length=512)

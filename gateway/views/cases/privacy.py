@@ -1,9 +1,10 @@
 """The org admin's duties to the person under APPI: retention (how long closed cases are
 kept, and the dry run of what the retention job removes next — closed cases and provision
-records)."""
+records), disclosure (開示) as a printable page, and erasure (利用停止・消去)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -14,7 +15,8 @@ from common.permissions import Perm
 from gateway import apiclient as api
 from gateway.apiclient import ApiError
 from gateway.views.cases import bp
-from gateway.views.cases.common import OPTIONS, case_form
+from gateway.views.cases.common import OPTIONS, case_form, member_names
+from gateway.views.referrals.labels import LABELS as REFERRAL_LABELS
 
 
 def _require_privacy_admin() -> None:
@@ -47,3 +49,18 @@ def retention() -> Any:
         records_due=records_due,
         **OPTIONS,
     ), form.status
+
+
+@bp.get("/<uuid:case_id>/disclosure")
+@login_required
+def disclosure(case_id: uuid.UUID) -> Any:
+    """The person's disclosure (開示, APPI art. 33) as a page to print and hand over."""
+    _require_privacy_admin()
+    answer = api.get(f"/cases/{case_id}/disclosure")
+    return render_template(
+        "cases/disclosure.html",
+        d=answer,
+        orgs=member_names(),
+        referral_labels=REFERRAL_LABELS,
+        **OPTIONS,
+    )

@@ -81,6 +81,8 @@ def _statement(principal: Principal, query: LedgerQuery) -> sa.Select[Any]:
         )
     if query.direction:
         stmt = stmt.where(ProvisionRecord.direction == query.direction.value)
+    if query.person_key:
+        stmt = stmt.where(ProvisionRecord.person_key == query.person_key)
     return stmt
 
 
@@ -102,6 +104,8 @@ def ledger(
         "to": query.to.isoformat() if query.to else None,
         "format": query.format.value,
     }
+    if query.person_key:
+        details["person_key"] = str(query.person_key)
     record_audit(
         session,
         AuditEntry,

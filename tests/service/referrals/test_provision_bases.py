@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from typing import Any
 
 from common.clock import jst_date, utcnow
+from services.referrals.models import Referral
 from tests.service.referrals.world import World, address_of, representative_of
 
 SENDER_ITEMS = {"date", "at", "counterparty", "person", "data_items", "categories", "basis"}
@@ -116,3 +118,15 @@ def test_a_support_meeting_lets_its_members_share_and_both_ledgers_show_its_reco
         assert row["提供の根拠"] == "支援会議での情報共有（法令に基づく場合）"
         assert "甲府市 生活福祉課" in row["支援会議（根拠法・設置者・開催日・構成員）"]
         assert "生活困窮者自立支援法第9条" in row["支援会議（根拠法・設置者・開催日・構成員）"]
+
+
+def test_the_ledger_answers_for_one_person_by_person_key(world: World) -> None:
+    first = world.sent()
+    world.sent()
+    with world.sessions() as session:
+        person_key = session.get(Referral, uuid.UUID(first["id"])).person_key  # type: ignore[union-attr]
+    answer = world.client.get(
+        f"/reports/provision-ledger?person_key={person_key}",
+        headers=world.receiver.headers("org_admin"),
+    ).json["items"]
+    assert [r["referral_id"] for r in answer] == [first["id"]]

@@ -96,3 +96,80 @@ def test_staff_cannot_open_the_retention_page(app: Flask, services: FakeServices
     staff = sign_in(app, services, role="staff")
     assert staff.get("/cases/retention").status_code == 403
     assert not services.cases.calls("GET", "/cases/retention/due")
+
+
+def _disclosure(org_id: str, case_id: str) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "org_id": org_id,
+        "prepared_at": data.NOW,
+        "person": {
+            "display_name": "開示 太郎",
+            "kana": "かいじ たろう",
+            "birth_year": 1985,
+            "gender": "male",
+            "municipality": "甲府市",
+            "phone": "090-0000-0000",
+            "email": None,
+            "address": None,
+        },
+        "case": {"stage": "experience", "opened_at": data.NOW, "closed_at": None},
+        "contacts": [
+            {"occurred_at": data.NOW, "channel": "phone", "by": "family", "summary": "母より"}
+        ],
+        "activities": [],
+        "outcomes": [],
+        "notes": [{"recorded_at": data.NOW, "category": "illness", "body": "通院中"}],
+        "consents": [],
+        "provisions": [
+            {
+                "direction": "sent",
+                "counterpart": {
+                    "name": "やまなし若者サポートステーション",
+                    "address": "山梨県甲府市丸の内",
+                    "representative": "理事長 山梨 花子",
+                },
+                "categories": ["attributes", "identity"],
+                "basis": "consent",
+                "consent_given_by": "legal_representative",
+                "at": data.NOW,
+            }
+        ],
+    }
+
+
+def test_the_disclosure_page_prints_everything_held_with_the_provisions(
+    app: Flask, services: FakeServices
+) -> None:
+    admin = sign_in(app, services, role="org_admin")
+    org_id, case_id = str(admin.principal.org_id), data.new_id()
+    services.cases.on("GET", "/cases/{id}/disclosure", _disclosure(org_id, case_id))
+    services.auth.on("GET", "/directory", data.directory((org_id, "かごしまサポステ")))
+    page = admin.get(f"/cases/{case_id}/disclosure")
+    assert page.status_code == 200
+    text = visible_text(page)
+    for expected in (
+        "保有個人データの開示",
+        "開示 太郎",
+        "090-0000-0000",
+        "母より",
+        "通院中",
+        "やまなし若者サポートステーション",
+        "山梨県甲府市丸の内",
+        "理事長 山梨 花子",
+        "法定代理人の同意",
+    ):
+        assert expected in text, expected
+    assert case_id not in text
+
+
+def test_staff_cannot_open_a_disclosure(app: Flask, services: FakeServices) -> None:
+    staff = sign_in(app, services, role="staff")
+    assert staff.get(f"/cases/{data.new_id()}/disclosure").status_code == 403
+    assert not services.cases.calls("GET", "/cases/{id}/disclosure")
+
+
+def test_another_tenants_case_has_no_disclosure_page(app: Flask, services: FakeServices) -> None:
+    admin = sign_in(app, services, role="org_admin")
+    services.cases.on("GET", "/cases/{id}/disclosure", problem(404, "not_found"))
+    assert admin.get(f"/cases/{data.new_id()}/disclosure").status_code == 404
