@@ -24,6 +24,7 @@ from services.cases.operations import (
     cases,
     consents,
     disclosure,
+    erasure,
     imports,
     notes,
     records,
@@ -37,6 +38,7 @@ from services.cases.schemas import (
     CloseBody,
     ConsentCreate,
     ContactCreate,
+    EraseBody,
     ImportUploadQuery,
     NoteCreate,
     NoteQuery,
@@ -184,6 +186,17 @@ def case_disclosure(case_id: uuid.UUID) -> Response:
             now=_now(),
         )
     )
+
+
+@bp.post("/cases/<uuid:case_id>/erase")
+@endpoint(
+    "Erase the person's identifying and free-text fields and stop the case's use "
+    "(利用停止・消去, APPI art. 35; org admin)",
+    body=EraseBody,
+    tags=TAGS,
+)
+def erase_case(case_id: uuid.UUID, body: EraseBody) -> Response:
+    return jsonify(erasure.erase(db(), current_principal(), case_id, body, _now()))
 
 
 # --- records ---------------------------------------------------------------------------

@@ -85,6 +85,10 @@ class Case(Base):
     close_reason_code: Mapped[str | None] = mapped_column(sa.String(20))
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     """The newest record's time: the case list shows recent work first."""
+    erased_at: Mapped[datetime | None]
+    """When the person's identifying and free-text fields were erased (APPI art. 35); the
+    case takes no record from then on."""
+    erased_by: Mapped[uuid.UUID | None]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     """Counts changes to what an edit can change (person, stage, staff in charge, closed):
     the case's ETag. Bumped under the row lock by every operation that makes one."""

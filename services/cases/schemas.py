@@ -182,6 +182,10 @@ class ConsentCreate(Body):
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
+class EraseBody(Body):
+    reason: Reason
+
+
 class RetentionPolicyBody(Body):
     closed_case_years: int = Field(ge=0, le=1000)
     """Whole years after closing; the domain checks the legal floor (422 with its code)."""

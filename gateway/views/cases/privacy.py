@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from common.permissions import Perm
 from gateway import apiclient as api
 from gateway.apiclient import ApiError
+from gateway.forms import Confirmation, Input, confirmed
 from gateway.views.cases import bp
 from gateway.views.cases.common import OPTIONS, case_form, member_names
 from gateway.views.referrals.labels import LABELS as REFERRAL_LABELS
@@ -64,3 +65,41 @@ def disclosure(case_id: uuid.UUID) -> Any:
         referral_labels=REFERRAL_LABELS,
         **OPTIONS,
     )
+
+
+@bp.route("/<uuid:case_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase(case_id: uuid.UUID) -> Any:
+    """Erasure on the person's request (利用停止・消去, APPI art. 35): asks first, with a
+    required reason, saying what is erased and what the law keeps."""
+    _require_privacy_admin()
+    case = api.get(f"/cases/{case_id}")
+    form = case_form("erase")
+    if request.method == "POST":
+        form.read()
+        if not form.get("reason"):
+            form.error("reason", _l("Give the reason for the erasure."))
+        if confirmed() and not form.failed:
+            body = {"reason": form.get("reason")}
+            form.submit(lambda: api.post(f"/cases/{case_id}/erase", body), refusable=(409, 422))
+            if not form.failed:
+                flash(
+                    _l("The person's data is erased. The case takes no further record."), "success"
+                )
+                return redirect(url_for("cases.show", case_id=case_id))
+    return Confirmation(
+        title=_l("Erase this person's data?"),
+        lead=_l(
+            "The name, kana, birth year, contact details and municipality, and every text "
+            "written about the person (consultation summaries, notes, places, employers, "
+            "reasons) are erased for good, and the case takes no further record. The coded "
+            "records stay, so the figures in the reports do not change; consents and the "
+            "provision records stay until their retention ends, as the law requires."
+        ),
+        facts=[(_l("Person"), case["person"]["display_name"])],
+        action=url_for("cases.erase", case_id=case_id),
+        button=_l("Erase the person's data"),
+        cancel=url_for("cases.show", case_id=case_id),
+        form=form,
+        inputs=[Input("reason", _l("Reason (the person's request)"))],
+    ).render()

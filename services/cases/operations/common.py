@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from common.audit import auditor
 from common.clock import JST, utcnow
-from common.errors import Forbidden, NotFound
+from common.errors import Conflict, Forbidden, NotFound
 from common.permissions import Perm
 from common.principal import Principal
 from services.cases.domain import consents as consent_rules
@@ -58,14 +58,23 @@ def case_scope(principal: Principal) -> sa.Select[Case]:
 
 
 def load_case(
-    session: Session, principal: Principal, case_id: uuid.UUID, *, for_update: bool = False
+    session: Session,
+    principal: Principal,
+    case_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    erased_ok: bool = False,
 ) -> Case:
+    """The caller's case (404 otherwise). Loaded for a change, an erased case is refused
+    (409): its use has stopped (APPI art. 35)."""
     stmt = case_scope(principal).where(Case.id == case_id)
     if for_update:
         stmt = stmt.with_for_update(of=Case)
     case = session.scalar(stmt)
     if case is None:
         raise NotFound("No such case")
+    if for_update and case.erased_at is not None and not erased_ok:
+        raise Conflict("The person's data was erased: the case takes no record", code="case_erased")
     if for_update:
         # The person was joined in before the case's lock was granted; once the lock is
         # ours, read (and lock) it afresh, or a concurrent edit's name or kana would be
@@ -167,6 +176,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "origin_referral_id": sid(case.origin_referral_id),
         "external_ref": case.external_ref,
         "version": case.version,
+        "erased_at": iso(case.erased_at),
         "person": person_as_dict(case, contact_details=False),
     }
 

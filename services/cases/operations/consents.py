@@ -135,7 +135,7 @@ def withdraw_consent(
     """Stops future sharing at once; what was already shared cannot be recalled."""
     require(principal, Perm.CASE_WRITE, "withdraw consents")
     consent = load_consent(session, principal, consent_id)
-    case = load_case(session, principal, consent.case_id, for_update=True)
+    case = load_case(session, principal, consent.case_id, for_update=True, erased_ok=True)
     if consent.withdrawn_at is not None:
         from common.errors import Conflict
 
@@ -170,6 +170,10 @@ def packet(
     behalf of the sender, snapshots the answer and decides; this only reports."""
     require(principal, Perm.REFERRAL_SEND, "refer cases")
     case = load_case(session, principal, case_id)
+    if case.erased_at is not None:
+        raise ValidationFailed(
+            FieldError("case_id", "The person's data was erased: it is not shared", "case_erased")
+        )
     categories = [] if query.anonymous else ordered_categories(query.category_list())
     if Category.SENSITIVE in categories and not principal.can(Perm.CASE_READ_SENSITIVE):
         raise Forbidden("Your role may not share sensitive information")

@@ -353,3 +353,36 @@ def test_a_family_members_consent_is_shown_as_not_the_persons(
     page = visible_text(staff.get(f"/cases/{a_case['id']}"))
     assert "家族自身の情報のみ（本人の同意ではありません）" in page
     assert "法定代理人 (未成年者の親権者)" in page
+
+
+def test_an_erased_case_says_so_in_its_history_and_offers_no_form(
+    staff: Browser, services: FakeServices, a_case: dict[str, Any]
+) -> None:
+    a_case["erased_at"] = data.NOW
+    services.cases.on(
+        "GET",
+        "/cases/{id}/timeline",
+        {
+            "case_id": a_case["id"],
+            "items": [
+                {
+                    "kind": "stage",
+                    "at": data.NOW,
+                    "item": {
+                        "id": data.new_id(),
+                        "from_stage": "preparation",
+                        "to_stage": "preparation",
+                        "kind": "erase",
+                        "reason": "本人からの申し出",
+                        "changed_at": data.NOW,
+                        "recorded_by": data.new_id(),
+                    },
+                }
+            ],
+        },
+    )
+    page = staff.get(f"/cases/{a_case['id']}")
+    text = visible_text(page)
+    assert "求めにより消去済み" in text
+    assert "本人の求めにより情報を消去 — 本人からの申し出" in text
+    assert f'action="/cases/{a_case["id"]}/contacts' not in html(page)

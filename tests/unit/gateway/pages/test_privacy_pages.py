@@ -173,3 +173,33 @@ def test_another_tenants_case_has_no_disclosure_page(app: Flask, services: FakeS
     admin = sign_in(app, services, role="org_admin")
     services.cases.on("GET", "/cases/{id}/disclosure", problem(404, "not_found"))
     assert admin.get(f"/cases/{data.new_id()}/disclosure").status_code == 404
+
+
+def test_erasure_asks_first_with_a_reason_then_erases(app: Flask, services: FakeServices) -> None:
+    admin = sign_in(app, services, role="org_admin")
+    found = data.case(str(admin.principal.org_id))
+    services.cases.on("GET", "/cases/{id}", found)
+    services.cases.on("POST", "/cases/{id}/erase", {"case_id": found["id"]})
+    url = f"/cases/{found['id']}/erase"
+    asked = admin.get(url)
+    assert asked.status_code == 200
+    assert "この本人の情報を消去しますか？" in visible_text(asked)
+    assert "報告の集計値は変わりません" in visible_text(asked)
+    empty = admin.post(url, {"reason": "", "confirmed": "yes"})
+    assert empty.status_code == 422
+    assert "消去の理由を入力してください。" in visible_text(empty)
+    assert not services.cases.calls("POST", "/cases/{id}/erase")
+    done = admin.post(url, {"reason": "本人からの申し出（電話）", "confirmed": "yes"})
+    assert done.status_code == 302
+    assert services.cases.last("POST", "/cases/{id}/erase").body == {
+        "reason": "本人からの申し出（電話）"
+    }
+
+
+def test_staff_cannot_erase(app: Flask, services: FakeServices) -> None:
+    staff = sign_in(app, services, role="staff")
+    assert (
+        staff.post(f"/cases/{data.new_id()}/erase", {"reason": "x", "confirmed": "yes"}).status_code
+        == 403
+    )
+    assert not services.cases.calls("POST", "/cases/{id}/erase")
