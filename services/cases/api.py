@@ -29,6 +29,7 @@ from services.cases.operations import (
     notes,
     records,
     retention,
+    sensitive,
 )
 from services.cases.schemas import (
     ActivityCreate,
@@ -46,6 +47,7 @@ from services.cases.schemas import (
     PacketQuery,
     ReopenBody,
     RetentionPolicyBody,
+    SensitiveTermsBody,
     WithdrawBody,
 )
 
@@ -186,6 +188,22 @@ def case_disclosure(case_id: uuid.UUID) -> Response:
             now=_now(),
         )
     )
+
+
+@bp.get("/cases/sensitive-terms")
+@endpoint("The 要配慮 dictionary: the default terms and my org's own", tags=TAGS)
+def sensitive_terms() -> Response:
+    return jsonify(sensitive.get_terms(db(), current_principal()))
+
+
+@bp.put("/cases/sensitive-terms")
+@endpoint(
+    "Replace my org's own 要配慮 terms (org admin); the defaults always apply",
+    body=SensitiveTermsBody,
+    tags=TAGS,
+)
+def set_sensitive_terms(body: SensitiveTermsBody) -> Response:
+    return jsonify(sensitive.set_terms(db(), current_principal(), body, _now()))
 
 
 @bp.post("/cases/<uuid:case_id>/erase")

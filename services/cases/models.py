@@ -132,6 +132,9 @@ class Contact(_CaseRecord, Base):
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     minutes: Mapped[int | None]
     summary: Mapped[str | None] = mapped_column(sa.Text())
+    summary_sensitive: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """The writer kept a summary the 要配慮 dictionary flagged: shown only with sensitive-read,
+    shared only under a consent naming ``sensitive``."""
 
 
 class Activity(_CaseRecord, Base):
@@ -196,6 +199,17 @@ class Note(_CaseRecord, Base):
     source: Mapped[str] = mapped_column(sa.String(20), default="staff")
     """``staff`` or ``referral`` (carried in by an accepted referral's packet)."""
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SensitiveTerm(Base):
+    """An org's own addition to the 要配慮 dictionary (domain.sensitive.DEFAULT_TERMS)."""
+
+    __tablename__ = "sensitive_terms"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by: Mapped[uuid.UUID | None]
 
 
 class RetentionPolicy(Base):

@@ -6,7 +6,7 @@ without an offset is JST too (the users' wall clock)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
@@ -102,6 +102,9 @@ class ContactCreate(Body):
     occurred_at: Moment
     minutes: int | None = Field(default=None, ge=0, le=1440)
     summary: Text | None = None
+    sensitive_choice: Literal["note", "keep"] | None = None
+    """When the summary mentions 要配慮 terms: move it to a sensitive note, or keep it marked
+    sensitive. Without a choice such a summary is refused (422 ``sensitive_terms``)."""
 
 
 class CaseCreate(Body):
@@ -184,6 +187,12 @@ class ConsentCreate(Body):
 
 class EraseBody(Body):
     reason: Reason
+
+
+class SensitiveTermsBody(Body):
+    terms: list[Annotated[str, StringConstraints(min_length=1, max_length=50)]] = Field(
+        max_length=500
+    )
 
 
 class RetentionPolicyBody(Body):

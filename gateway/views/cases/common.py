@@ -19,6 +19,7 @@ from gateway.views.cases.labels import (
     FIELDS,
     IMPORT_STATUS,
     REPRESENTATIVE_BASES,
+    SENSITIVE_CHOICES,
     YES_NO,
 )
 from gateway.vocabulary import (
@@ -49,7 +50,15 @@ PERSON_FIELDS = (
     "address",
     "anonymous",
 )
-CONTACT_FIELDS = ("channel", "by", "relationship", "occurred_at", "minutes", "summary")
+CONTACT_FIELDS = (
+    "channel",
+    "by",
+    "relationship",
+    "occurred_at",
+    "minutes",
+    "summary",
+    "sensitive_choice",
+)
 CONSENT_CATEGORIES = {k: v for k, v in DATA_CATEGORIES_SHORT.items() if k != "attributes"}
 
 # Every case form: its fields (and repeated ones), the prefix of its field ids, defaults.
@@ -141,7 +150,9 @@ def person_body(form: Form, *, clear_empty: bool = False) -> dict[str, Any]:
 
 
 def contact_body(form: Form) -> dict[str, Any]:
-    body: dict[str, Any] = form.text("channel", "by", "relationship", "occurred_at", "summary")
+    body: dict[str, Any] = form.text(
+        "channel", "by", "relationship", "occurred_at", "summary", "sensitive_choice"
+    )
     if form.number("minutes") is not None:
         body["minutes"] = form.number("minutes")
     if body.get("by") == "self":
@@ -175,6 +186,7 @@ OPTIONS: dict[str, Any] = {
     "categories": CONSENT_CATEGORIES,
     "methods": CONSENT_METHODS,
     "givers": CONSENT_GIVER_CHOICES,
+    "sensitive_choices": SENSITIVE_CHOICES,
     "representative_bases": REPRESENTATIVE_BASES,
     "close_reasons": CLOSE_REASONS,
     "note_categories": NOTE_CATEGORIES,

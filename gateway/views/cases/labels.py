@@ -32,6 +32,11 @@ REPRESENTATIVE_BASES = {
     "minor": _l("Parent of a minor"),
     "guardianship": _l("Adult guardian (成年後見)"),
 }
+SENSITIVE_CHOICES = {
+    "note": _l("Move it to a sensitive note"),
+    "keep": _l("Keep it, shown only to roles allowed to read sensitive information"),
+}
+"""What the writer does with a summary the sensitive-term dictionary flagged."""
 CHECKPOINTS = {
     "1": _l("1 month"),
     "3": _l("3 months"),
@@ -101,6 +106,10 @@ CASE_PROBLEMS = {
     ),
     "not_representative": _l("Only a legal representative has a basis of representation."),
     "self": _l("The person's own consent has no relationship."),
+    "sensitive_terms": _l(
+        "This summary seems to mention sensitive information (illness, disability, treatment, "
+        "a criminal record…). Choose below what to do with it, then record again."
+    ),
     "below_legal_minimum": _l("Keep closed cases at least the legal minimum of years."),
     "above_maximum": _l("That is longer than a retention policy may be."),
     "case_changed": _l(
@@ -133,6 +142,7 @@ FIELDS = PERSON_FIELDS | {
     "given_by_relationship": _l("Relationship (guardian or family)"),
     "representative_basis": _l("Why they represent the person"),
     "closed_case_years": _l("Years a closed case is kept"),
+    "sensitive_choice": _l("Sensitive information in the summary"),
     "method": _l("How"),
     "obtained_at": _l("Obtained"),
     "expires_at": _l("Expires (optional)"),

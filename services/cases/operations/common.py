@@ -181,7 +181,10 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def contact_as_dict(row: Contact) -> dict[str, Any]:
+def contact_as_dict(row: Contact, *, may_read_sensitive: bool = True) -> dict[str, Any]:
+    """A summary the writer kept marked sensitive is withheld from roles without
+    sensitive-read (``summary_hidden``)."""
+    hidden = row.summary_sensitive and not may_read_sensitive
     return {
         "id": str(row.id),
         "case_id": str(row.case_id),
@@ -190,7 +193,9 @@ def contact_as_dict(row: Contact) -> dict[str, Any]:
         "relationship": row.relationship,
         "occurred_at": iso(row.occurred_at),
         "minutes": row.minutes,
-        "summary": row.summary,
+        "summary": None if hidden else row.summary,
+        "summary_sensitive": row.summary_sensitive,
+        "summary_hidden": hidden,
         "recorded_by": sid(row.recorded_by),
         "created_at": iso(row.created_at),
     }

@@ -203,7 +203,12 @@ def packet(
         )
 
     wanted = set(categories)
-    contacts = [contact_as_dict(c) for c in rows(Contact)] if Category.HISTORY in wanted else []
+    # A summary kept marked sensitive leaves only under a consent naming ``sensitive``.
+    contacts = (
+        [contact_as_dict(c, may_read_sensitive=Category.SENSITIVE in wanted) for c in rows(Contact)]
+        if Category.HISTORY in wanted
+        else []
+    )
     support = Category.SUPPORT_RECORD in wanted
     sensitive_notes = []
     if Category.SENSITIVE in wanted:

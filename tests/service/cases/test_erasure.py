@@ -21,7 +21,9 @@ def _full_case(api: Api, member: Member, other: Member) -> str:
             email="taro@example.jp",
             address="甲府市丸の内1-1",
             municipality="甲府市",
-            first_contact=contact(summary="母より。息子が通院中とのこと。"),
+            first_contact=contact(
+                summary="母より。息子が通院中とのこと。", sensitive_choice="keep"
+            ),
         )["id"]
     )
     staff.post(

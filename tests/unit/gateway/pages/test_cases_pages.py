@@ -386,3 +386,29 @@ def test_an_erased_case_says_so_in_its_history_and_offers_no_form(
     assert "求めにより消去済み" in text
     assert "本人の求めにより情報を消去 — 本人からの申し出" in text
     assert f'action="/cases/{a_case["id"]}/contacts' not in html(page)
+
+
+def test_a_summary_flagged_as_sensitive_offers_the_choice_and_sends_it(
+    staff: Browser, services: FakeServices, a_case: dict[str, Any]
+) -> None:
+    services.cases.on(
+        "POST",
+        "/cases/{id}/contacts",
+        problem(422, "validation_failed", [{"field": "summary", "code": "sensitive_terms"}]),
+    )
+    typed = {
+        "channel": "phone",
+        "by": "family",
+        "occurred_at": "2026-11-20T10:00",
+        "summary": "うつ病と診断された",
+    }
+    refused = staff.post(f"/cases/{a_case['id']}/contact", typed)
+    assert refused.status_code == 422
+    text = visible_text(refused)
+    assert "内容に要配慮個人情報（病歴・障害・診療・犯罪歴など）が含まれているようです" in text
+    assert "要配慮個人情報のメモに移す" in text
+    assert "うつ病と診断された" in html(refused)
+    services.cases.on("POST", "/cases/{id}/contacts", {"id": data.new_id()}, status=201)
+    done = staff.post(f"/cases/{a_case['id']}/contact", typed | {"sensitive_choice": "note"})
+    assert done.status_code == 302
+    assert services.cases.last("POST", "/cases/{id}/contacts").body["sensitive_choice"] == "note"
