@@ -12,6 +12,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from common.clock import JST, utcnow
 from common.schemas import Body, JstMoment, PageQuery, Query
+from services.cases.domain.sensitive import MAX_ORG_TERMS, MAX_TERM_LENGTH
 from services.cases.domain.vocab import (
     GIVEN_BY_ALIASES,
     ActivityType,
@@ -190,8 +191,8 @@ class EraseBody(Body):
 
 
 class SensitiveTermsBody(Body):
-    terms: list[Annotated[str, StringConstraints(min_length=1, max_length=50)]] = Field(
-        max_length=500
+    terms: list[Annotated[str, StringConstraints(min_length=1, max_length=MAX_TERM_LENGTH)]] = (
+        Field(max_length=MAX_ORG_TERMS)
     )
 
 

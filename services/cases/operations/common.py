@@ -177,6 +177,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "external_ref": case.external_ref,
         "version": case.version,
         "erased_at": iso(case.erased_at),
+        "erased_by": sid(case.erased_by),
         "person": person_as_dict(case, contact_details=False),
     }
 
