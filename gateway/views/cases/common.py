@@ -112,6 +112,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "withdraw": {"fields": ("reason",), "prefix": "wd"},
     "retention": {"fields": ("closed_case_years",), "prefix": "ret"},
     "erase": {"fields": ("reason",), "prefix": "erase"},
+    "sensitive_terms": {"fields": ("terms",), "prefix": "st"},
 }
 
 

@@ -143,6 +143,7 @@ FIELDS = PERSON_FIELDS | {
     "representative_basis": _l("Why they represent the person"),
     "closed_case_years": _l("Years a closed case is kept"),
     "sensitive_choice": _l("Sensitive information in the summary"),
+    "terms": _l("Your organization's own terms"),
     "method": _l("How"),
     "obtained_at": _l("Obtained"),
     "expires_at": _l("Expires (optional)"),

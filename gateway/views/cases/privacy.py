@@ -103,3 +103,26 @@ def erase(case_id: uuid.UUID) -> Any:
         form=form,
         inputs=[Input("reason", _l("Reason (the person's request)"))],
     ).render()
+
+
+@bp.route("/sensitive-terms", methods=["GET", "POST"])
+@login_required
+def sensitive_terms() -> Any:
+    """The org's own terms of the sensitive-information dictionary, one per line; the
+    defaults always apply and are listed beside them."""
+    _require_privacy_admin()
+    form = case_form("sensitive_terms")
+    current = api.get("/cases/sensitive-terms")
+    if request.method == "POST":
+        form.read()
+        lines = str(form.get("terms") or "").splitlines()
+        terms = [t.strip() for t in lines if t.strip()]
+        form.submit(lambda: api.put("/cases/sensitive-terms", {"terms": terms}))
+        if not form.failed:
+            flash(_l("The dictionary is saved."), "success")
+            return redirect(url_for("cases.sensitive_terms"))
+    else:
+        form.values["terms"] = "\n".join(current["terms"])
+    return render_template(
+        "cases/sensitive_terms.html", form=form, defaults=current["defaults"], **OPTIONS
+    ), form.status

@@ -203,3 +203,38 @@ def test_staff_cannot_erase(app: Flask, services: FakeServices) -> None:
         == 403
     )
     assert not services.cases.calls("POST", "/cases/{id}/erase")
+
+
+def test_the_org_admin_edits_the_sensitive_terms_one_per_line(
+    app: Flask, services: FakeServices
+) -> None:
+    admin = sign_in(app, services, role="org_admin")
+    services.cases.on(
+        "GET", "/cases/sensitive-terms", {"defaults": ["通院", "診断"], "terms": ["生活保護"]}
+    )
+    page = admin.get("/cases/sensitive-terms")
+    assert page.status_code == 200
+    text = visible_text(page)
+    assert "要配慮個人情報の語の辞書" in text
+    assert "通院" in text
+    assert "生活保護" in html(page)
+    services.cases.on(
+        "PUT",
+        "/cases/sensitive-terms",
+        problem(422, "validation_failed", [{"field": "terms.1", "code": "string_too_long"}]),
+    )
+    refused = admin.post("/cases/sensitive-terms", {"terms": "生活保護\n" + "長" * 60})
+    assert refused.status_code == 422
+    assert "長" * 60 in html(refused)  # what was typed stays
+    services.cases.on("PUT", "/cases/sensitive-terms", {"defaults": [], "terms": []})
+    saved = admin.post("/cases/sensitive-terms", {"terms": " 生活保護 \n\n借金\n"})
+    assert saved.status_code == 302
+    assert services.cases.last("PUT", "/cases/sensitive-terms").body == {
+        "terms": ["生活保護", "借金"]
+    }
+
+
+def test_staff_cannot_edit_the_sensitive_terms(app: Flask, services: FakeServices) -> None:
+    staff = sign_in(app, services, role="staff")
+    assert staff.post("/cases/sensitive-terms", {"terms": "x"}).status_code == 403
+    assert not services.cases.calls("PUT", "/cases/sensitive-terms")
