@@ -16,9 +16,9 @@ from tsunagu.demo.client import ApiFailure
 pytestmark = pytest.mark.e2e
 
 
-def test_consent_givers_records_disclosure_and_erasure(stack: Stack) -> None:
+def test_consent_givers_records_disclosure_and_erasure(any_stack: Stack) -> None:
     world = new_world(
-        stack, {"sender": "npo", "receiver": "support_station"}, roles=("staff", "org_admin")
+        any_stack, {"sender": "npo", "receiver": "support_station"}, roles=("staff", "org_admin")
     )
     sender, admin = world.user("sender.staff"), world.user("sender.org_admin")
     receiver_org = world.orgs["receiver"]
