@@ -98,8 +98,9 @@ class LinePlatform:
             return _answer_of(exc)
         except (Urllib3Error, OSError) as exc:
             return Answer(0, type(exc).__name__)
-        value = quota.value if quota.type == "limited" else None
-        return Quota(str(quota.type), value, int(consumption.total_usage or 0))
+        kind = str(getattr(quota.type, "value", quota.type))  # the SDK's QuotaType enum
+        value = quota.value if kind == "limited" else None
+        return Quota(kind, value, int(consumption.total_usage or 0))
 
     def content(self, access_token: str, message_id: str) -> Answer:
         """The bytes of an image, video, audio or file a user sent (the data API host)."""

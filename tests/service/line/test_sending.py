@@ -145,5 +145,6 @@ def test_the_quota_and_consumption_are_read_and_shown_with_this_months_pushes(
     assert sending.read_quotas(desk.sessions, desk.deps) == 1
     channel = desk.as_(desk.admin, "GET", f"/line/channels/{desk.channel_id}").get_json()
     assert channel["usage"]["quota"] == 200
+    assert channel["usage"]["quota_type"] == "limited"
     assert channel["usage"]["consumed"] == 170
     assert channel["usage"]["warning"] is True
