@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from common.clock import Clock
@@ -22,6 +25,31 @@ SEND_RATE_PER_SECOND = 100.0
 from several workers."""
 
 
+class SecretCache:
+    """Each channel's accepted secrets, opened, for a few seconds: the webhook's hot path then
+    checks a signature without a database read or a decryption. A signature that fails
+    against the cached secrets is checked again against the database (a rotation just made
+    in another process)."""
+
+    def __init__(self, ttl_seconds: float = 5.0) -> None:
+        self.ttl = ttl_seconds
+        self._entries: dict[uuid.UUID, tuple[float, list[tuple[str, datetime | None]]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, channel_id: uuid.UUID) -> list[tuple[str, datetime | None]] | None:
+        with self._lock:
+            entry = self._entries.get(channel_id)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, channel_id: uuid.UUID, secrets: list[tuple[str, datetime | None]]) -> None:
+        with self._lock:
+            if len(self._entries) > 1000:
+                self._entries.clear()
+            self._entries[channel_id] = (time.monotonic() + self.ttl, secrets)
+
+
 @dataclass
 class LineDeps:
     box: SecretBox
@@ -33,6 +61,7 @@ class LineDeps:
     public_url: str
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(SEND_RATE_PER_SECOND))
     secret_grace: timedelta = SECRET_ROTATION_GRACE
+    secrets: SecretCache = field(default_factory=SecretCache)
 
 
 def build_deps(runtime: Runtime, **overrides: Any) -> LineDeps:

@@ -31,8 +31,11 @@ def pseudonym(deps: LineDeps, channel_id: uuid.UUID, line_user_id: str) -> str:
     return user_hash(deps.hash_key, channel_id, line_user_id)
 
 
-def accepted_secrets(session: Session, deps: LineDeps, channel_id: uuid.UUID) -> list[str]:
-    """The channel's secret and those retired less than the grace period ago, newest first."""
+def accepted_secrets(
+    session: Session, deps: LineDeps, channel_id: uuid.UUID
+) -> list[tuple[str, datetime | None]]:
+    """The channel's secrets, opened, each with the end of its grace period (None for the
+    current one); retired ones past their grace are left out."""
     cutoff = deps.clock() - deps.secret_grace
     rows = session.scalars(
         sa.select(ChannelSecret)
@@ -42,7 +45,17 @@ def accepted_secrets(session: Session, deps: LineDeps, channel_id: uuid.UUID) ->
         )
         .order_by(ChannelSecret.added_at.desc())
     )
-    return [deps.box.open(row.sealed) for row in rows]
+    return [
+        (
+            deps.box.open(row.sealed),
+            row.retired_at + deps.secret_grace if row.retired_at is not None else None,
+        )
+        for row in rows
+    ]
+
+
+def still_accepted(secrets: list[tuple[str, datetime | None]], now: datetime) -> list[str]:
+    return [secret for secret, until in secrets if until is None or until > now]
 
 
 def may_manage(session: Session, principal: Principal, org_id: uuid.UUID) -> bool:
