@@ -208,6 +208,34 @@ def drive(port: int, path: str, rate: float, seconds: float) -> dict[str, Any]:
     }
 
 
+def drain(url: str, timeout: float = 30.0) -> dict[str, Any]:
+    """Wait for the worker to apply what was stored; how far it got."""
+    import sqlalchemy as sa
+
+    from common.db import make_engine
+
+    engine = make_engine(url)
+    started = time.monotonic()
+    try:
+        while True:
+            with engine.connect() as connection:
+                counts = dict(
+                    connection.execute(
+                        sa.text("SELECT status, count(*) FROM webhook_events GROUP BY status")
+                    ).all()
+                )
+            pending = int(counts.get("pending", 0))
+            if pending == 0 or time.monotonic() - started > timeout:
+                return {
+                    "applied": int(counts.get("applied", 0)),
+                    "pending": pending,
+                    "seconds": time.monotonic() - started,
+                }
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
+
+
 def prepare_line(tmp: Path, url: str, server: bool) -> tuple[dict[str, str], str]:
     """Migrate a scratch line database, register a channel; the environment and its id."""
     from common.messaging.broker import bootstrap as bootstrap_broker
@@ -283,21 +311,29 @@ def main() -> int:
             ):
                 drive(port, f"/line/webhook/{channel}", args.rate, 2.0)  # warm up
                 line = drive(port, f"/line/webhook/{channel}", args.rate, args.seconds)
+                backlog = None if args.no_worker else drain(url)
             with gunicorn("tests.bench.bench_line_webhook:bare_app()", env, "/") as port:
                 drive(port, f"/line/webhook/{channel}", args.rate, 2.0)
                 bare = drive(port, f"/line/webhook/{channel}", args.rate, args.seconds)
     mode = "PostgreSQL" if args.server else "SQLite"
+    load = os.getloadavg()
     print(
         f"\nLINE webhook acknowledgement, {args.rate:g} events/s for {args.seconds:g} s, "
         f"{mode}, gunicorn {env.get('TSUNAGU_WEB_WORKERS', '2')}×"
         f"{env.get('TSUNAGU_WEB_THREADS', '4')} gthread"
         + ("" if args.no_worker else ", the line worker applying the events meanwhile")
+        + f"; load average at the end {load[0]:.1f} / {load[1]:.1f} ({os.cpu_count()} CPUs)"
     )
     print(f"{'endpoint':<34}{'sent':>6}{'failed':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for name, r in (("line service (verify+store)", line), ("bare Flask (verify only)", bare)):
         print(
             f"{name:<34}{r['sent']:>6}{r['failed']:>8}{r['p50']:>9.1f}{r['p99']:>9.1f}"
             f"{r['max']:>9.1f}"
+        )
+    if backlog is not None:
+        print(
+            f"line worker: {backlog['applied']} events applied, {backlog['pending']} pending "
+            f"{backlog['seconds']:.1f} s after the last webhook"
         )
     print(
         f"ratio line/bare: p50 ×{line['p50'] / bare['p50']:.1f}, "

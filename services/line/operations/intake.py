@@ -67,7 +67,7 @@ from services.line.operations.common import (
 log = logging.getLogger(__name__)
 
 APPLY_BATCH = 500
-SQLITE_GAP_SECONDS = 0.005
+SQLITE_GAP_SECONDS = 0.002
 MEDIA_TYPES = frozenset({"image", "video", "audio", "file"})
 
 
