@@ -7,16 +7,18 @@ import uuid
 
 from flask import Blueprint, Response, jsonify, request
 
+from common.errors import Unauthenticated
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.problems import problem_response
-from common.http.service import current_principal, db
+from common.http.service import bearer_token, current_principal, db
 from common.service import dependencies
 from services.line.domain.webhook import MAX_WEBHOOK_BYTES
 from services.line.models import AuditEntry
 from services.line.operations import LineDeps, channels, conversations, intake
 from services.line.schemas import (
     AssignBody,
+    CaseBody,
     ChannelCreate,
     ChannelPatch,
     ChannelQuery,
@@ -134,6 +136,23 @@ def send_message(conversation_id: uuid.UUID, body: MessageBody) -> tuple[Respons
 @endpoint("Close a conversation (the assignee only)", body=CloseBody, tags=TAGS)
 def close_conversation(conversation_id: uuid.UUID, body: CloseBody) -> Response:
     return jsonify(conversations.close(db(), current_principal(), _deps(), conversation_id, body))
+
+
+@bp.post("/line/conversations/<uuid:conversation_id>/case")
+@endpoint(
+    "Open a case in the desk's organization from this conversation (the assignee only)",
+    body=CaseBody,
+    status=201,
+    tags=TAGS,
+)
+def open_case(conversation_id: uuid.UUID, body: CaseBody) -> tuple[Response, int]:
+    token = bearer_token()
+    if token is None:  # the skeleton has verified one already; this only satisfies the type
+        raise Unauthenticated()
+    answer = conversations.open_case(
+        db(), current_principal(), _deps(), token, conversation_id, body
+    )
+    return jsonify(answer), 201
 
 
 add_audit_route(

@@ -168,6 +168,8 @@ class Conversation(Base):
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     summary: Mapped[str | None] = mapped_column(sa.Text())
+    case_id: Mapped[uuid.UUID | None]
+    """The case opened from this conversation (in the cases service), if any."""
 
 
 class Message(Base):

@@ -93,5 +93,12 @@ class MessageBody(Body):
     text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
 
 
+class CaseBody(Body):
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    """The name the case goes by; an anonymous placeholder when none is known."""
+    by: Literal["self", "family"] = "self"
+    """Who consulted: the person themselves or their family (the counsellor records it)."""
+
+
 class CloseBody(Body):
     summary: str | None = Field(default=None, max_length=5000)

@@ -117,6 +117,11 @@ def test_a_line_users_message_reaches_the_desk_and_the_answer_reaches_line(
         )
     )
     assert sent
+    # The counsellor opens a case from it: the real cases service, on their behalf.
+    opened = staff.post(f"/line/conversations/{conversation}/case", {"by": "self"})
+    case = staff.get(f"/cases/{opened['case_id']}")
+    assert case["org_id"] == world.orgs["desk"]
+    assert [c["channel"] for c in case["contacts"]] == ["line"]
 
 
 def test_a_message_outside_hours_is_answered_once_by_reply(

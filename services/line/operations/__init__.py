@@ -15,6 +15,7 @@ from services.line.domain.sending import RateLimiter
 
 if TYPE_CHECKING:
     from common.service import Runtime
+    from services.line.cases_client import CaseOpener
     from services.line.platform import LinePlatform
 
 SECRET_ROTATION_GRACE = timedelta(days=7)
@@ -57,6 +58,8 @@ class LineDeps:
     hash_key: bytes
     """Keys the LINE user pseudonym (domain.pseudonyms)."""
     platform: LinePlatform
+    cases: CaseOpener
+    """Opens a case from a conversation, on the counsellor's behalf (cases_client)."""
     clock: Clock
     public_url: str
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(SEND_RATE_PER_SECOND))
@@ -68,6 +71,7 @@ def build_deps(runtime: Runtime, **overrides: Any) -> LineDeps:
     import hashlib
 
     from common.datakey import load_data_key
+    from services.line.cases_client import CasesClient
     from services.line.platform import LinePlatform
 
     settings = runtime.settings
@@ -78,6 +82,7 @@ def build_deps(runtime: Runtime, **overrides: Any) -> LineDeps:
         # anything the data key seals.
         "hash_key": hashlib.sha256(b"tsunagu line user pseudonym\0" + key).digest(),
         "platform": LinePlatform(settings.line_api_url, settings.line_data_api_url),
+        "cases": CasesClient(settings.service_url("cases"), settings.upstream_timeout_seconds),
         "clock": runtime.clock,
         "public_url": settings.public_url,
     }

@@ -20,7 +20,7 @@ from services.line.domain.sending import reply_token_usable
 from services.line.models import AuditEntry, Channel, Conversation, Delivery, Media, Message
 from services.line.operations import LineDeps
 from services.line.operations.common import desk_conversation, iso
-from services.line.schemas import AssignBody, CloseBody, ConversationQuery, MessageBody
+from services.line.schemas import AssignBody, CaseBody, CloseBody, ConversationQuery, MessageBody
 
 
 def _summary(c: Conversation) -> dict[str, Any]:
@@ -110,6 +110,7 @@ def get_conversation(
     )
     session.commit()
     return _summary(conversation) | {
+        "case_id": str(conversation.case_id) if conversation.case_id else None,
         "summary": conversation.summary,
         "opened_at": iso(conversation.opened_at),
         "closed_at": iso(conversation.closed_at),
@@ -215,6 +216,55 @@ def send_message(
     )
     session.commit()
     return _message(message, {})
+
+
+ANONYMOUS_NAME = "LINE相談（匿名）"
+
+
+def open_case(
+    session: Session,
+    principal: Principal,
+    deps: LineDeps,
+    token: str,
+    conversation_id: uuid.UUID,
+    body: CaseBody,
+) -> dict[str, Any]:
+    """A case in the desk's organization whose first contact is this conversation (channel
+    ``line``), opened by the cases service on the counsellor's behalf; the conversation is
+    locked meanwhile, so a double click opens one case."""
+    conversation = desk_conversation(session, principal, conversation_id, lock=True)
+    _assignee_only(principal, conversation)
+    if conversation.case_id is not None:
+        raise Conflict(
+            f"A case was already opened from this conversation: {conversation.case_id}",
+            code="case_exists",
+        )
+    case_id = deps.cases.open_case(
+        token,
+        {
+            "person": {
+                "display_name": body.display_name or ANONYMOUS_NAME,
+                "anonymous": body.display_name is None,
+            },
+            "first_contact": {
+                "channel": "line",
+                "by": body.by,
+                "occurred_at": conversation.opened_at.isoformat(),
+            },
+        },
+    )
+    conversation.case_id = case_id
+    record_audit(
+        session,
+        AuditEntry,
+        action="line.conversation.case",
+        resource_type="line_conversation",
+        resource_id=conversation.id,
+        principal=principal,
+        details={"case": str(case_id)},
+    )
+    session.commit()
+    return {"case_id": str(case_id), "conversation_id": str(conversation.id)}
 
 
 def close(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,10 +36,26 @@ def line_api(fake_line: FakeLine) -> FakeLine:
     return fake_line
 
 
+class FakeCases:
+    """The cases service's ``POST /cases``, as the line service calls it."""
+
+    def __init__(self) -> None:
+        self.opened: list[tuple[str, dict[str, Any]]] = []
+
+    def open_case(self, token: str, body: dict[str, Any]) -> uuid.UUID:
+        self.opened.append((token, body))
+        return uuid.uuid4()
+
+
 @pytest.fixture
-def service_overrides(line_api: FakeLine) -> dict[str, Any]:
+def cases_port() -> FakeCases:
+    return FakeCases()
+
+
+@pytest.fixture
+def service_overrides(line_api: FakeLine, cases_port: FakeCases) -> dict[str, Any]:
     """The real SDK path, pointed at the fake as TSUNAGU_LINE_API_URL would point it."""
-    return {"platform": LinePlatform(line_api.url, line_api.url, timeout=5.0)}
+    return {"platform": LinePlatform(line_api.url, line_api.url, timeout=5.0), "cases": cases_port}
 
 
 @pytest.fixture

@@ -8,12 +8,14 @@ import json
 import uuid
 from datetime import datetime, timedelta
 
+import jwt
 import pytest
 import sqlalchemy as sa
 
 from common.clock import JST
 from common.testing.principals import Tenant, make_principal
 from services.line.models import AuditEntry, Conversation, Delivery, Message
+from tests.service.line.conftest import FakeCases
 from tests.service.line.support import Desk, line_user_id, text
 
 OPEN = datetime(2026, 12, 3, 18, 0, tzinfo=JST)
@@ -98,11 +100,38 @@ def test_closing_is_the_assignees_and_a_new_message_opens_a_new_conversation(
     assert statuses == ["closed", "waiting"]
 
 
+def test_the_assignee_opens_one_case_from_a_conversation_on_their_own_behalf(
+    desk: Desk, cases_port: FakeCases
+) -> None:
+    [conversation] = _waiting(desk)
+    path = f"/line/conversations/{conversation}/case"
+    assert desk.as_(desk.staff, "POST", path, json={}).status_code == 403  # not assigned yet
+    desk.as_(desk.staff, "POST", f"/line/conversations/{conversation}/assign", json={})
+    answer = desk.as_(desk.staff, "POST", path, json={"by": "family"})
+    assert answer.status_code == 201
+    case_id = answer.get_json()["case_id"]
+    [(token, body)] = cases_port.opened
+    # the counsellor's own principal token: the cases service authorizes them, not us
+    assert jwt.decode(token, options={"verify_signature": False})["sub"] == str(desk.staff.user_id)
+    assert body["first_contact"]["channel"] == "line"
+    assert body["first_contact"]["by"] == "family"
+    assert body["person"]["anonymous"] is True
+    assert line_user_id(100) not in json.dumps(body)
+    again = desk.as_(desk.staff, "POST", path, json={})
+    assert again.status_code == 409
+    assert len(cases_port.opened) == 1
+    detail = desk.as_(desk.staff, "GET", f"/line/conversations/{conversation}").get_json()
+    assert detail["case_id"] == case_id
+    bad = desk.as_(desk.staff, "POST", path, json={"by": "neighbour"})
+    assert bad.status_code == 422
+
+
 ROUTES = [
     ("GET", "/line/conversations/{id}", None),
     ("POST", "/line/conversations/{id}/assign", {}),
     ("POST", "/line/conversations/{id}/messages", {"text": "x"}),
     ("POST", "/line/conversations/{id}/close", {}),
+    ("POST", "/line/conversations/{id}/case", {}),
 ]
 
 
