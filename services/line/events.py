@@ -14,7 +14,7 @@ from common.clock import as_utc
 from common.fiscal import fiscal_year_of
 from common.messaging.envelope import Event
 from common.messaging.outbox import record_event
-from services.line.models import Channel, OrgDirectoryEntry, OutboxEvent
+from services.line.models import Channel, Conversation, OrgDirectoryEntry, OutboxEvent
 
 PRODUCER = "line"
 MESSAGE_TYPES = frozenset(
@@ -23,7 +23,13 @@ MESSAGE_TYPES = frozenset(
 
 
 def _emit(
-    session: Session, kind: str, channel: Channel, subject_id: uuid.UUID, data: dict[str, Any]
+    session: Session,
+    kind: str,
+    channel: Channel,
+    subject_id: uuid.UUID,
+    data: dict[str, Any],
+    *,
+    actor_id: uuid.UUID | None = None,
 ) -> Event:
     entry = session.get(OrgDirectoryEntry, channel.org_id)
     event = Event(
@@ -31,6 +37,7 @@ def _emit(
         producer=PRODUCER,
         org_id=channel.org_id,
         consortium_id=entry.consortium_id if entry is not None else None,
+        actor_id=actor_id,
         subject_id=subject_id,
         data=data,
     )
@@ -74,3 +81,36 @@ def line_message_received(
         "out_of_hours": out_of_hours,
     }
     return _emit(session, "line.message_received", channel, conversation_id, data)
+
+
+def conversation_opened(
+    session: Session, channel: Channel, user_hash: str, conversation: Conversation
+) -> Event:
+    data = _base(channel, user_hash, conversation.opened_at) | {
+        "conversation_id": str(conversation.id),
+        "out_of_hours": conversation.out_of_hours,
+    }
+    return _emit(session, "line.conversation_opened", channel, conversation.id, data)
+
+
+def conversation_closed(
+    session: Session,
+    channel: Channel,
+    user_hash: str,
+    conversation: Conversation,
+    *,
+    messages_in: int,
+    messages_out: int,
+    actor_id: uuid.UUID,
+) -> Event:
+    assert conversation.closed_at is not None
+    data = _base(channel, user_hash, conversation.closed_at) | {
+        "conversation_id": str(conversation.id),
+        "opened_at": as_utc(conversation.opened_at).isoformat(),
+        "messages_in": messages_in,
+        "messages_out": messages_out,
+        "case_id": str(conversation.case_id) if conversation.case_id else None,
+    }
+    return _emit(
+        session, "line.conversation_closed", channel, conversation.id, data, actor_id=actor_id
+    )

@@ -16,8 +16,17 @@ from common.errors import Conflict, Forbidden
 from common.pagination import decode_cursor, page
 from common.permissions import Perm
 from common.principal import Principal
+from services.line import events
 from services.line.domain.sending import reply_token_usable
-from services.line.models import AuditEntry, Channel, Conversation, Delivery, Media, Message
+from services.line.models import (
+    AuditEntry,
+    Channel,
+    Conversation,
+    Delivery,
+    LineUser,
+    Media,
+    Message,
+)
 from services.line.operations import LineDeps
 from services.line.operations.common import desk_conversation, iso
 from services.line.schemas import AssignBody, CaseBody, CloseBody, ConversationQuery, MessageBody
@@ -282,6 +291,30 @@ def close(
     conversation.closed_at = deps.clock()
     conversation.summary = body.summary
     conversation.waiting_since = None
+    counts = dict(
+        session.execute(
+            sa.select(Message.direction, sa.func.count())
+            .where(Message.conversation_id == conversation.id, Message.by.is_not(None))
+            .group_by(Message.direction)
+        ).all()
+    )
+    inbound = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Message)
+        .where(Message.conversation_id == conversation.id, Message.direction == "in")
+    )
+    channel = session.get(Channel, conversation.channel_id)
+    user = session.get(LineUser, conversation.line_user_id)
+    if channel is not None and user is not None:
+        events.conversation_closed(
+            session,
+            channel,
+            user.user_hash,
+            conversation,
+            messages_in=int(inbound or 0),
+            messages_out=int(counts.get("out", 0)),
+            actor_id=principal.user_id,
+        )
     record_audit(
         session,
         AuditEntry,

@@ -316,8 +316,11 @@ def _unfollow(
     events.line_unfollowed(session, channel, user.user_hash, at)
 
 
-def _conversation(session: Session, channel: Channel, user: LineUser, at: datetime) -> Conversation:
-    """The user's conversation that is not closed, or a new one waiting for the desk."""
+def _conversation(
+    session: Session, channel: Channel, user: LineUser, at: datetime
+) -> tuple[Conversation, bool]:
+    """The user's conversation that is not closed, or a new one waiting for the desk (and
+    whether it is new)."""
     current = session.scalar(
         sa.select(Conversation)
         .where(Conversation.line_user_id == user.id, Conversation.status != "closed")
@@ -325,7 +328,7 @@ def _conversation(session: Session, channel: Channel, user: LineUser, at: dateti
         .limit(1)
     )
     if current is not None:
-        return current
+        return current, False
     conversation = Conversation(
         id=uuid.uuid4(),
         channel_id=channel.id,
@@ -341,7 +344,7 @@ def _conversation(session: Session, channel: Channel, user: LineUser, at: dateti
     )
     session.add(conversation)
     session.flush()
-    return conversation
+    return conversation, True
 
 
 def _inbound(
@@ -356,7 +359,7 @@ def _inbound(
 ) -> Conversation:
     """File an inbound message in its conversation and answer out of hours (once per
     waiting period, through the reply token only)."""
-    conversation = _conversation(session, channel, user, at)
+    conversation, new = _conversation(session, channel, user, at)
     message.conversation_id = conversation.id
     session.add(message)
     if conversation.waiting_since is None:  # the desk had answered: a new waiting period
@@ -377,6 +380,8 @@ def _inbound(
         conversation.out_of_hours = True
         if not conversation.out_of_hours_answered and conversation.reply_token:
             _answer_out_of_hours(session, channel, conversation, hours, at, deps.clock())
+    if new:
+        events.conversation_opened(session, channel, user.user_hash, conversation)
     session.flush()
     return conversation
 

@@ -43,6 +43,7 @@ def test_published_events_match_their_contracts_and_carry_no_line_user_id(desk: 
     events = published(desk)
     assert [e["type"] for e in events] == [
         "line.followed",
+        "line.conversation_opened",
         "line.message_received",
         "line.unfollowed",
     ]
@@ -54,9 +55,29 @@ def test_published_events_match_their_contracts_and_carry_no_line_user_id(desk: 
         assert user not in json.dumps(event)
     hashes = {e["data"]["line_user_hash"] for e in events}
     assert len(hashes) == 1  # one pseudonym per user per channel
-    received = events[1]["data"]
+    received = events[2]["data"]
     assert received["message_type"] == "text"
     assert received["out_of_hours"] is False
+    assert events[1]["data"]["conversation_id"] == received["conversation_id"]
+
+
+def test_closing_publishes_the_conversations_counts_per_its_contract(desk: Desk) -> None:
+    user = line_user_id(8)
+    desk.deliver(text(user, "相談です", OPEN), text(user, "続きです", OPEN + timedelta(minutes=1)))
+    conversation = desk.conversations()[0]["id"]
+    desk.as_(desk.staff, "POST", f"/line/conversations/{conversation}/assign", json={})
+    desk.as_(
+        desk.staff, "POST", f"/line/conversations/{conversation}/messages", json={"text": "はい"}
+    )
+    closed = desk.as_(desk.staff, "POST", f"/line/conversations/{conversation}/close", json={})
+    assert closed.status_code == 200
+    [event] = [e for e in published(desk) if e["type"] == "line.conversation_closed"]
+    schema = json.loads((CONTRACTS / "line.conversation_closed.json").read_text())
+    jsonschema.validate(event["data"], schema)
+    assert event["data"]["messages_in"] == 2
+    assert event["data"]["messages_out"] == 1
+    assert event["actor_id"] == str(desk.staff.user_id)
+    assert user not in json.dumps(event)
 
 
 def test_a_follow_counts_in_the_fiscal_year_of_its_jst_date(desk: Desk) -> None:
