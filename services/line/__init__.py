@@ -17,6 +17,7 @@ APPLY_POLL_SECONDS = 0.1
 SEND_POLL_SECONDS = 0.25
 MEDIA_POLL_SECONDS = 1.0
 QUOTA_POLL_SECONDS = 3600.0
+HOUSEKEEPING_SECONDS = 3600.0
 
 
 def _dependencies(runtime: Runtime, **overrides: Any) -> LineDeps:
@@ -41,6 +42,9 @@ def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
         PeriodicTask("line-media", MEDIA_POLL_SECONDS, lambda: _n(media.fetch_due(factory, deps))),
         PeriodicTask(
             "line-quota", QUOTA_POLL_SECONDS, lambda: _n(sending.read_quotas(factory, deps))
+        ),
+        PeriodicTask(
+            "line-erase-raw", HOUSEKEEPING_SECONDS, lambda: _n(intake.erase_old_raw(factory, deps))
         ),
     ]
 

@@ -83,6 +83,7 @@ class WebhookEvent(Base):
     __table_args__ = (
         sa.UniqueConstraint("channel_id", "webhook_event_id"),
         sa.Index("ix_webhook_events_pending", "status", "timestamp_ms"),
+        sa.Index("ix_webhook_events_message", "channel_id", "line_message_id"),
     )
 
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -93,7 +94,10 @@ class WebhookEvent(Base):
     timestamp_ms: Mapped[int] = mapped_column(sa.BigInteger())
     """The event's own ``timestamp`` (ms since the epoch): events are applied in this order."""
     raw: Mapped[str] = mapped_column(sa.Text())
-    """The event object as LINE sent it (JSON)."""
+    """The event object as LINE sent it (JSON), sealed with the data key: it holds the LINE
+    user id and what they wrote. Erased down to its envelope on unsend and after
+    ``RAW_KEPT_DAYS`` (operations.intake)."""
+    line_message_id: Mapped[str | None] = mapped_column(sa.String(64))
     redelivery: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")

@@ -47,6 +47,8 @@ class RawEvent:
     raw: str
     redelivery: bool
     problem: str | None
+    line_message_id: str | None = None
+    """A message event's message id: an ``unsend`` later erases this raw event too."""
     """Set when even these few fields are missing: the event is stored flagged, not dropped."""
 
 
@@ -83,4 +85,30 @@ def _raw_event(item: Any) -> RawEvent:
     context = item.get("deliveryContext")
     redelivery = isinstance(context, dict) and context.get("isRedelivery") is True
     problem = ("missing or invalid: " + ", ".join(problems)) if problems else None
-    return RawEvent(event_id, event_type, min(timestamp, 2**62), raw, redelivery, problem)
+    message = item.get("message")
+    message_id = message.get("id") if isinstance(message, dict) else None
+    return RawEvent(
+        event_id,
+        event_type,
+        min(timestamp, 2**62),
+        raw,
+        redelivery,
+        problem,
+        message_id if isinstance(message_id, str) and 0 < len(message_id) <= 64 else None,
+    )
+
+
+def redacted(raw: str) -> str:
+    """The raw event without what its user said or sent: the envelope stays (type, ids,
+    timestamp) so the row still deduplicates and explains itself."""
+    try:
+        event = json.loads(raw)
+    except ValueError:
+        return "{}"
+    if not isinstance(event, dict):
+        return "{}"
+    message = event.get("message")
+    if isinstance(message, dict):
+        event["message"] = {k: message[k] for k in ("id", "type") if k in message}
+        event["message"]["redacted"] = True
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))

@@ -10,7 +10,7 @@ import json
 import logging
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,7 +43,12 @@ from common.fiscal import fiscal_year_of
 from services.line import events
 from services.line.domain.hours import Hours, out_of_hours_text
 from services.line.domain.risk import ORDER, Risk, raised, risk_of_text
-from services.line.domain.webhook import MalformedBody, signature_matches, split_events
+from services.line.domain.webhook import (
+    MalformedBody,
+    redacted,
+    signature_matches,
+    split_events,
+)
 from services.line.models import (
     AuditEntry,
     Channel,
@@ -67,6 +72,9 @@ from services.line.operations.common import (
 log = logging.getLogger(__name__)
 
 APPLY_BATCH = 500
+RAW_KEPT_DAYS = 30
+"""Raw events are erased (their columns stay, for deduplication) a month after they arrived:
+long after LINE's last redelivery, long enough to diagnose a flagged one."""
 SQLITE_GAP_SECONDS = 0.002
 MEDIA_TYPES = frozenset({"image", "video", "audio", "file"})
 
@@ -113,7 +121,8 @@ def receive_webhook(
             "webhook_event_id": e.webhook_event_id,
             "event_type": e.event_type,
             "timestamp_ms": e.timestamp_ms,
-            "raw": e.raw,
+            "raw": deps.box.seal(e.raw),
+            "line_message_id": e.line_message_id,
             "redelivery": e.redelivery,
             "received_at": now,
             "status": "invalid" if e.problem else "pending",
@@ -150,7 +159,7 @@ def apply_pending(factory: sessionmaker[Session], deps: LineDeps, limit: int = A
     # after each event lets the webhook's inserts in, instead of queueing behind a batch.
     gap = SQLITE_GAP_SECONDS if _is_sqlite(factory) else 0.0
     for seq, raw in pending:
-        parsed = parse_event(raw)
+        parsed = parse_event(deps.box.open(raw))
         with factory() as session:
             applied += apply_one(session, deps, seq, parsed)
         if gap:
@@ -177,7 +186,7 @@ def apply_one(
     if row is None:  # another worker has it, or had it
         session.rollback()
         return 0
-    event, status, problem = parsed or parse_event(row.raw)
+    event, status, problem = parsed or parse_event(deps.box.open(row.raw))
     if event is None:
         _finish(row, status, problem, deps.clock())
         session.commit()
@@ -241,11 +250,12 @@ def _apply(session: Session, deps: LineDeps, row: WebhookEvent, event: Any) -> s
     elif isinstance(event, UnfollowEvent):
         _unfollow(session, channel, user, row, at)
     elif isinstance(event, MessageEvent):
-        _message(session, deps, channel, user, event, at)
+        if _message(session, deps, channel, user, event, at):  # already taken back
+            row.raw = deps.box.seal(redacted(deps.box.open(row.raw)))
     elif isinstance(event, PostbackEvent):
         _postback(session, deps, channel, user, event, at)
     elif isinstance(event, UnsendEvent):
-        _unsend(session, channel, event.unsend.message_id, deps.clock())
+        _unsend(session, deps, channel, event.unsend.message_id)
     else:
         return "ignored"
     return "applied"
@@ -425,7 +435,8 @@ def _answer_out_of_hours(
 
 def _message(
     session: Session, deps: LineDeps, channel: Channel, user: LineUser, event: Any, at: datetime
-) -> None:
+) -> bool:
+    """File the message; True when its unsend came first (it is stored erased)."""
     content = event.message
     kind, text, details = _content(content)
     line_message_id = str(content.id)
@@ -466,6 +477,7 @@ def _message(
         message_type=kind,
         out_of_hours=not hours_of(channel).is_open(at),
     )
+    return unsent is not None
 
 
 def _content(content: Any) -> tuple[str, str | None, dict[str, Any]]:
@@ -511,9 +523,17 @@ def _postback(
     )
 
 
-def _unsend(session: Session, channel: Channel, line_message_id: str, now: datetime) -> None:
-    """The user took a message back: erase it everywhere we hold it (text, details, media),
-    and remember the id in case the message itself arrives later."""
+def _unsend(session: Session, deps: LineDeps, channel: Channel, line_message_id: str) -> None:
+    """The user took a message back: erase it everywhere we hold it (text, details, media,
+    the raw webhook event), and remember the id in case the message itself arrives later."""
+    now = deps.clock()
+    for stored in session.scalars(
+        sa.select(WebhookEvent).where(
+            WebhookEvent.channel_id == channel.id,
+            WebhookEvent.line_message_id == line_message_id,
+        )
+    ):
+        stored.raw = deps.box.seal(redacted(deps.box.open(stored.raw)))
     exists = sa.select(Unsent.id).where(
         Unsent.channel_id == channel.id, Unsent.line_message_id == line_message_id
     )
@@ -540,3 +560,20 @@ def _unsend(session: Session, channel: Channel, line_message_id: str, now: datet
         resource_id=message.id,
         org_id=channel.org_id,
     )
+
+
+def erase_old_raw(factory: sessionmaker[Session], deps: LineDeps) -> int:
+    """Erase the raw bodies of settled events older than ``RAW_KEPT_DAYS``."""
+    cutoff = deps.clock() - timedelta(days=RAW_KEPT_DAYS)
+    with factory() as session:
+        result = session.execute(
+            sa.update(WebhookEvent)
+            .where(
+                WebhookEvent.received_at < cutoff,
+                WebhookEvent.status != "pending",
+                WebhookEvent.raw != "",
+            )
+            .values(raw="")
+        )
+        session.commit()
+        return max(int(getattr(result, "rowcount", 0) or 0), 0)

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import sqlalchemy as sa
 
-from common.clock import JST, as_utc
+from common.clock import JST, as_utc, utcnow
 from services.line.models import (
     Conversation,
     Delivery,
@@ -20,7 +20,9 @@ from services.line.models import (
     Media,
     Message,
     OutboxEvent,
+    WebhookEvent,
 )
+from services.line.operations import intake
 from tests.service.line.support import Desk, follow, image, line_user_id, text, unfollow, unsend
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "contracts" / "events"
@@ -148,6 +150,9 @@ def test_unsend_erases_the_message_and_its_media_everywhere(desk: Desk, line_api
         messages = list(session.scalars(sa.select(Message)))
         media = session.scalar(sa.select(Media))
     assert all(m.text is None and m.redacted_at is not None for m in messages)
+    with desk.sessions() as session:
+        raws = [desk.deps.box.open(r) for r in session.scalars(sa.select(WebhookEvent.raw))]
+    assert not any("やっぱり" in r for r in raws)  # the raw event is erased too
     assert media is not None
     assert media.content is None
     assert media.status == "erased"
@@ -167,6 +172,27 @@ def test_an_unsend_that_arrives_before_its_message_still_erases_it(desk: Desk) -
     assert message is not None
     assert message.text is None
     assert message.redacted_at is not None
+    with desk.sessions() as session:
+        raws = [desk.deps.box.open(r) for r in session.scalars(sa.select(WebhookEvent.raw))]
+    assert not any("消したい" in r for r in raws)
+
+
+def test_raw_events_are_sealed_at_rest_and_erased_after_a_month(desk: Desk) -> None:
+    user = line_user_id(9)
+    desk.deliver(text(user, "秘密の相談", OPEN))
+    with desk.sessions() as session:
+        [raw] = list(session.scalars(sa.select(WebhookEvent.raw)))
+    assert raw.startswith("fernet:")
+    assert user not in raw
+    assert "秘密の相談" in desk.deps.box.open(raw)
+    assert intake.erase_old_raw(desk.sessions, desk.deps) == 0
+    desk.deps.clock = lambda: utcnow() + timedelta(days=31)  # type: ignore[method-assign]
+    assert intake.erase_old_raw(desk.sessions, desk.deps) == 1
+    with desk.sessions() as session:
+        row = session.scalar(sa.select(WebhookEvent))
+    assert row is not None
+    assert row.raw == ""
+    assert row.webhook_event_id  # still there: a late redelivery is still recognised
 
 
 def test_out_of_hours_gets_one_answer_per_waiting_period_through_the_reply_token(

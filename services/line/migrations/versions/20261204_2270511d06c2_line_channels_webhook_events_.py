@@ -1,8 +1,8 @@
 """line channels webhook events conversations deliveries
 
-Revision ID: 3aeda426bdcc
+Revision ID: 2270511d06c2
 Revises:
-Create Date: 2026-12-04 21:29:40.045903
+Create Date: 2026-12-04 21:59:48.855098
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import common.db
 from common.audit import install_append_only, remove_append_only
 
-revision: str = "3aeda426bdcc"
+revision: str = "2270511d06c2"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -181,6 +181,7 @@ def upgrade() -> None:
         sa.Column("event_type", sa.String(length=40), nullable=False),
         sa.Column("timestamp_ms", sa.BigInteger(), nullable=False),
         sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("line_message_id", sa.String(length=64), nullable=True),
         sa.Column("redelivery", sa.Boolean(), nullable=False),
         sa.Column("received_at", common.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -195,6 +196,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("webhook_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_events_message", ["channel_id", "line_message_id"], unique=False
+        )
         batch_op.create_index("ix_webhook_events_pending", ["status", "timestamp_ms"], unique=False)
 
     op.create_table(
@@ -218,6 +222,7 @@ def upgrade() -> None:
         sa.Column("opened_at", common.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closed_at", common.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("summary", sa.Text(), nullable=True),
+        sa.Column("case_id", sa.Uuid(), nullable=True),
         sa.ForeignKeyConstraint(
             ["channel_id"], ["channels.id"], name=op.f("fk_conversations_channel_id_channels")
         ),
@@ -400,6 +405,7 @@ def downgrade() -> None:
     op.drop_table("conversations")
     with op.batch_alter_table("webhook_events", schema=None) as batch_op:
         batch_op.drop_index("ix_webhook_events_pending")
+        batch_op.drop_index("ix_webhook_events_message")
 
     op.drop_table("webhook_events")
     op.drop_table("unsent")
