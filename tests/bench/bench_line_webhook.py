@@ -122,7 +122,11 @@ def line_worker(env: dict[str, str]) -> Iterator[None]:
         yield
     finally:
         process.terminate()
-        process.wait(15)
+        try:
+            process.wait(45)  # it finishes the round of events it is applying
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
 
 
 def signed_body(n: int) -> tuple[bytes, str]:

@@ -71,11 +71,12 @@ from services.line.operations.common import (
 
 log = logging.getLogger(__name__)
 
-APPLY_BATCH = 500
+APPLY_BATCH = 100
+"""Events per round: small enough that a stopping worker finishes its round in seconds."""
 RAW_KEPT_DAYS = 30
 """Raw events are erased (their columns stay, for deduplication) a month after they arrived:
 long after LINE's last redelivery, long enough to diagnose a flagged one."""
-SQLITE_GAP_SECONDS = 0.002
+SQLITE_GAP_SECONDS = 0.005
 MEDIA_TYPES = frozenset({"image", "video", "audio", "file"})
 
 
@@ -265,7 +266,12 @@ def _line_user(
     session: Session, deps: LineDeps, channel: Channel, line_user_id: str, at: datetime
 ) -> LineUser:
     key = pseudonym(deps, channel.id, line_user_id)
-    query = sa.select(LineUser).where(LineUser.channel_id == channel.id, LineUser.user_hash == key)
+    # Locked: two workers never apply the same user's events at once (one conversation each).
+    query = (
+        sa.select(LineUser)
+        .where(LineUser.channel_id == channel.id, LineUser.user_hash == key)
+        .with_for_update()
+    )
     user = session.scalar(query)
     if user is not None:
         return user
