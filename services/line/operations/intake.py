@@ -537,6 +537,8 @@ def _unsend(session: Session, deps: LineDeps, channel: Channel, line_message_id:
         sa.select(WebhookEvent).where(
             WebhookEvent.channel_id == channel.id,
             WebhookEvent.line_message_id == line_message_id,
+            # one still pending erases its own raw when applied (it finds the Unsent row)
+            WebhookEvent.status != "pending",
         )
     ):
         stored.raw = deps.box.seal(redacted(deps.box.open(stored.raw)))

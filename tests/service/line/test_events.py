@@ -23,7 +23,16 @@ from services.line.models import (
     WebhookEvent,
 )
 from services.line.operations import intake
-from tests.service.line.support import Desk, follow, image, line_user_id, text, unfollow, unsend
+from tests.service.line.support import (
+    Desk,
+    body_of,
+    follow,
+    image,
+    line_user_id,
+    text,
+    unfollow,
+    unsend,
+)
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "contracts" / "events"
 OPEN = datetime(2026, 12, 3, 18, 0, tzinfo=JST)
@@ -175,6 +184,30 @@ def test_an_unsend_that_arrives_before_its_message_still_erases_it(desk: Desk) -
     with desk.sessions() as session:
         raws = [desk.deps.box.open(r) for r in session.scalars(sa.select(WebhookEvent.raw))]
     assert not any("消したい" in r for r in raws)
+
+
+def test_an_unsend_applied_while_its_message_is_still_pending_erases_it_once_applied(
+    desk: Desk,
+) -> None:
+    user = line_user_id()
+    words = text(user, "取り消します", OPEN)
+    taken_back = unsend(user, words["message"]["id"], OPEN + timedelta(seconds=5))
+    assert desk.post(body_of(words, taken_back)).status_code == 200
+    with desk.sessions() as session:
+        unsend_seq = session.scalar(
+            sa.select(WebhookEvent.seq).where(WebhookEvent.event_type == "unsend")
+        )
+        assert unsend_seq is not None
+        intake.apply_one(session, desk.deps, unsend_seq)  # a second worker got there first
+    desk.work()
+    with desk.sessions() as session:
+        message = session.scalar(sa.select(Message))
+        statuses = set(session.scalars(sa.select(WebhookEvent.status)))
+        raws = [desk.deps.box.open(r) for r in session.scalars(sa.select(WebhookEvent.raw))]
+    assert statuses == {"applied"}
+    assert message is not None
+    assert message.text is None
+    assert not any("取り消します" in r for r in raws)
 
 
 def test_raw_events_are_sealed_at_rest_and_erased_after_a_month(desk: Desk) -> None:
