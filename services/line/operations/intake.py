@@ -159,12 +159,14 @@ def apply_pending(factory: sessionmaker[Session], deps: LineDeps, limit: int = A
     # SQLite has one writer at a time and its waiters poll with growing sleeps: a short gap
     # after each event lets the webhook's inserts in, instead of queueing behind a batch.
     gap = SQLITE_GAP_SECONDS if _is_sqlite(factory) else 0.0
-    for seq, raw in pending:
-        parsed = parse_event(deps.box.open(raw))
-        with factory() as session:
+    # One session for the round, a transaction per event: the channel and the org directory
+    # entry stay loaded from one event to the next.
+    with factory() as session:
+        for seq, raw in pending:
+            parsed = parse_event(deps.box.open(raw))
             applied += apply_one(session, deps, seq, parsed)
-        if gap:
-            time.sleep(gap)
+            if gap:
+                time.sleep(gap)
     return applied
 
 
