@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-SERVICES: tuple[str, ...] = ("auth", "cases", "referrals", "reports")
+SERVICES: tuple[str, ...] = ("auth", "cases", "referrals", "reports", "line")
 """The back-end services, in start-up order."""
 
 PORT_OFFSETS: Mapping[str, int] = MappingProxyType(
-    {"gateway": 0, "auth": 1, "cases": 2, "referrals": 3, "reports": 4}
+    {"gateway": 0, "auth": 1, "cases": 2, "referrals": 3, "reports": 4, "line": 5}
 )
 """Each process listens on ``TSUNAGU_PORT`` + its offset, so stacks can run side by side."""
 
@@ -95,6 +95,12 @@ class Settings:
     service_key: str | None = None
     """The secret behind internal calls' service credential (common.servicekey); read from
     the keys dir when not given."""
+    line_api_url: str = "https://api.line.me"
+    """The LINE Messaging API (``TSUNAGU_LINE_API_URL``); the demo and tests point it at a
+    local LINE simulator."""
+    line_data_api_url: str = "https://api-data.line.me"
+    """Where message content (images, files) is downloaded from; the API URL itself when
+    ``TSUNAGU_LINE_API_URL`` is set and ``TSUNAGU_LINE_DATA_API_URL`` is not."""
 
     def database_url(self, service: str) -> str:
         return self.database_urls[service]
@@ -171,7 +177,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_url=env.get("TSUNAGU_MAIL_URL") or f"maildir://{data_dir / 'mail'}",
         mail_from=env.get("TSUNAGU_MAIL_FROM") or _default_sender(public_url),
         service_key=env.get("TSUNAGU_SERVICE_KEY") or None,
+        **_line_urls(env),
     )
+
+
+def _line_urls(env: Mapping[str, str]) -> dict[str, str]:
+    api = (env.get("TSUNAGU_LINE_API_URL") or "").rstrip("/")
+    data = (env.get("TSUNAGU_LINE_DATA_API_URL") or "").rstrip("/")
+    if not api:
+        return {"line_data_api_url": data} if data else {}
+    return {"line_api_url": api, "line_data_api_url": data or api}
 
 
 def _default_sender(public_url: str) -> str:

@@ -36,6 +36,7 @@ def _secret_key(settings: Settings) -> str:
 def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None = None) -> Flask:
     from gateway.api import ApiApp, ApiDispatcher
     from gateway.i18n import install_i18n
+    from gateway.linewebhook import LineWebhookForwarder
     from gateway.ui import sign_in_redirect
     from gateway.views import register_views
 
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
     @app.get("/readyz")
     def readyz() -> tuple[dict[str, object], int]:
         failures = {}
-        for service in ("auth", "cases", "referrals", "reports"):
+        for service in ("auth", "cases", "referrals", "reports", "line"):
             try:
                 answer = app.extensions["upstreams"].client(service).request("GET", "/readyz")
                 if answer.status != 200:
@@ -137,6 +138,8 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
     install_i18n(app)
     register_views(app)
     app.wsgi_app = ApiDispatcher(  # type: ignore[method-assign]
-        app.wsgi_app, ApiApp(settings, app.extensions["upstreams"], resolver)
+        app.wsgi_app,
+        ApiApp(settings, app.extensions["upstreams"], resolver),
+        LineWebhookForwarder(app.extensions["upstreams"]),
     )
     return app

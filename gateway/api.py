@@ -367,12 +367,21 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 class ApiDispatcher:
     """Sends ``/api/v1/...`` to the lean API app and everything else to Flask."""
 
-    def __init__(self, ui: Callable[..., Iterable[bytes]], api: ApiApp) -> None:
+    def __init__(
+        self,
+        ui: Callable[..., Iterable[bytes]],
+        api: ApiApp,
+        line_webhook: Callable[..., Iterable[bytes]] | None = None,
+    ) -> None:
         self.ui = ui
         self.api = api
+        self.line_webhook = line_webhook
+        """The LINE platform's webhook (gateway.linewebhook): no session, raw bytes."""
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == PREFIX or path.startswith(PREFIX + "/"):
             return self.api(environ, start_response)
+        if self.line_webhook is not None and path.startswith("/line/webhook/"):
+            return self.line_webhook(environ, start_response)
         return self.ui(environ, start_response)

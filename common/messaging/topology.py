@@ -39,6 +39,7 @@ SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "consent.recorded",
             "consent.withdrawn",
         ),
+        "line": ORG_EVENTS,
         "reports": (
             *ORG_EVENTS,
             *CASE_LIFECYCLE,

@@ -257,6 +257,7 @@ def test_the_audit_log_merges_every_services_entries_newest_first(
             "cases": source("cases", [40, 30]),
             "referrals": source("referrals", [20]),
             "reports": source("reports", []),
+            "line": source("line", []),
         }
     )
     page = client.get("/api/v1/audit?limit=3").json
