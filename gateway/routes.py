@@ -22,6 +22,8 @@ ROUTES: dict[str, str] = {
     "referral-policy": "referrals",
     # reports
     "reports": "reports",
+    # line (the LINE desk; its webhook comes in outside /api/v1: gateway.linewebhook)
+    "line": "line",
 }
 
 PREFIX_OVERRIDES: tuple[tuple[str, str], ...] = (
