@@ -22,7 +22,9 @@ bp = Blueprint("line", __name__, url_prefix="/line")
 
 DESK_CHECK_KEY = "line_desk"
 DESK_CHECK_SECONDS = 300
-"""How long the answer to "does my organization run a LINE desk?" is remembered."""
+NO_DESK_CHECK_SECONDS = 30
+"""How long "does my organization run a LINE desk?" is remembered (a "no" more briefly:
+the first LINE message turns it into a "yes")."""
 
 
 def manages_channels() -> bool:
@@ -50,7 +52,8 @@ def _org_runs_a_desk() -> bool:
             found = api.get("/line/conversations", limit=1)["items"]
     except (ApiError, LookupError):  # LookupError: no line service behind this gateway
         found = []
-    session[DESK_CHECK_KEY] = [user_id, time.time() + DESK_CHECK_SECONDS, bool(found)]
+    keep = DESK_CHECK_SECONDS if found else NO_DESK_CHECK_SECONDS
+    session[DESK_CHECK_KEY] = [user_id, time.time() + keep, bool(found)]
     return bool(found)
 
 
