@@ -81,7 +81,7 @@ def register_channel(page: Any, stack: Stack, world: World) -> str:
     """The org admin registers the channel; the webhook URL is read off the page."""
     sign_in(page, stack, world.emails["desk.org_admin"])
     page.get_by_role("link", name="LINEチャネル").first.click()
-    page.get_by_role("link", name="LINEチャネルを登録する").click()
+    page.get_by_role("button", name="LINEチャネルを登録する").click()
     page.get_by_label("アカウント名").fill("やまなしLINE相談")
     page.get_by_label("チャネルID").fill(str(secrets.randbelow(10**9) + 10**9))
     page.get_by_label("ボットのユーザーID").fill(BOT_USER_ID)

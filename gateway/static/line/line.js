@@ -10,7 +10,6 @@
     var target = source.hasAttribute("data-poll-target")
       ? source
       : source.querySelector("[data-poll-target]");
-    var status = source.querySelector("[data-poll-status]");
     var last = null;
     var busy = false;
     if (!url || !target) {
@@ -38,9 +37,6 @@
           if (typeof answer.html === "string" && answer.html !== last && !typing()) {
             target.innerHTML = answer.html;
             last = answer.html;
-          }
-          if (status) {
-            status.textContent = "";
           }
         })
         .catch(function () {
