@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, session
+from flask import Blueprint, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -72,6 +72,26 @@ NAV = [
         order=82,
     ),
 ]
+
+
+def dashboard_cards() -> list[dict[str, Any]]:
+    """On the home page of a desk's people: how many LINE users are waiting."""
+    if not desk_visible():
+        return []
+    try:
+        waiting = api.get("/line/conversations", status="waiting", limit=200)
+    except (ApiError, LookupError):
+        return []
+    count = len(waiting["items"])
+    return [
+        {
+            "title": _l("LINE users waiting"),
+            "figure": f"{count}+" if waiting.get("next_cursor") else count,
+            "text": _l("Conversations nobody has taken yet, highest risk first."),
+            "url": url_for("line.queue", status="waiting"),
+            "link_text": _l("Open the LINE desk"),
+        }
+    ]
 
 
 def line_form(name: str, fields: tuple[str, ...], **options: Any) -> Form:

@@ -747,3 +747,55 @@ def test_english_pages_carry_no_japanese_and_japanese_pages_no_english_labels(
         assert no_japanese(text) == [], (path, no_japanese(text))
         japanese = visible_text(admin.get(path))
         assert not any(w in japanese for w in words if w != "Webhook URL"), path
+
+
+# --- other roles -------------------------------------------------------------------------
+
+
+def test_the_desk_org_admin_sees_the_queue_with_names_from_the_org_people(
+    app: Flask, services: FakeServices, line: FakeService
+) -> None:
+    admin = sign_in(app, services, role="org_admin")
+    counsellor_id = data.new_id()
+    people(services)
+    services.auth.on(
+        "GET",
+        "/organizations/{id}/users",
+        data.page([{"id": counsellor_id, "name": "雨宮 さくら", "role": "staff"}]),
+    )
+    line.on(
+        "GET",
+        "/line/conversations",
+        data.page([a_conversation(status="open", assigned_to=counsellor_id)]),
+    )
+    page = admin.get("/line/queue?status=open")
+    assert page.status_code == 200
+    assert "雨宮 さくら" in visible_text(page)
+    assert services.auth.last("GET", "/organizations/{id}/users").path == (
+        f"/organizations/{admin.principal.org_id}/users"
+    )
+
+
+def test_a_consortium_admin_has_no_desk_entry_and_the_service_refuses_the_queue(
+    app: Flask, services: FakeServices, line: FakeService
+) -> None:
+    center = sign_in(app, services, role="consortium_admin", kind="prefectural_center")
+    text = visible_text(account_page(services, center))
+    assert "LINEチャネル" in text
+    assert "LINE相談窓口" not in text
+    line.on("GET", "/line/conversations", problem(403, "forbidden"))
+    assert center.get("/line/queue").status_code == 403
+
+
+def test_the_home_page_tells_desk_staff_how_many_are_waiting(
+    app: Flask, services: FakeServices, line: FakeService
+) -> None:
+    staff = sign_in(app, services, role="staff")
+    rows = [a_conversation(), a_conversation(risk="high")]
+    line.on("GET", "/line/conversations", data.page(rows))
+    services.cases.on("GET", "/cases", data.page([]))
+    services.referrals.on("GET", "/notifications/unread-count", {"total": 0})
+    services.referrals.on("GET", "/referrals", data.page([]))
+    text = visible_text(staff.get("/"))
+    assert "LINEで待っている人" in text
+    assert "LINE相談窓口を開く" in text
