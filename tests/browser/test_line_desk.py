@@ -2,7 +2,7 @@
 org admin registers the channel on the settings page; a person on the simulator page
 befriends the account and writes; a counsellor on a phone (390 px) sees the message appear
 in the queue without reloading, takes the conversation and replies; the reply arrives on
-the simulator page."""
+the simulator page. The counsellor's part is done with the keyboard only."""
 
 from __future__ import annotations
 
@@ -131,13 +131,18 @@ def test_a_line_user_writes_and_a_counsellor_on_a_phone_answers(
         row.first.wait_for(timeout=8_000)
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(phone, "line-desk-02-queue-phone")
-        row.first.get_by_role("link").click()
-
+        # From here on, the keyboard only: focus, type, Tab and Enter.
+        row.first.get_by_role("link").focus()
+        phone.keyboard.press("Enter")
         phone.get_by_text("夜分にすみません。息子のことで相談したいです。").wait_for()
-        phone.get_by_role("button", name="この相談を担当する").click()
+        phone.get_by_role("button", name="この相談を担当する").focus()
+        phone.keyboard.press("Enter")
         phone.get_by_text("この相談の担当になりました。").wait_for()
-        phone.get_by_label("返信").fill("ご連絡ありがとうございます。お話を聞かせてください。")
-        phone.get_by_role("button", name="送信する").click()
+        phone.get_by_label("返信").focus()
+        phone.keyboard.type("ご連絡ありがとうございます。お話を聞かせてください。")
+        phone.keyboard.press("Tab")
+        assert phone.evaluate("document.activeElement.textContent.trim()") == "送信する"
+        phone.keyboard.press("Enter")
         phone.get_by_text("返信をLINEに送っています。").wait_for()
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(phone, "line-desk-03-conversation-phone")
