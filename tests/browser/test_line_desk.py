@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -105,7 +104,7 @@ def test_a_line_user_writes_and_a_counsellor_on_a_phone_answers(
 ) -> None:
     sim_url, sim = simulator
     webhook_url = register_channel(page, line_stack, desk)
-    sim.config = replace(sim.config, webhook_url=webhook_url)
+    sim.webhook_url = webhook_url
 
     # The counsellor, on a phone, opens the queue before anyone writes.
     phone_context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport=PHONE)

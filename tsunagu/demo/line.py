@@ -65,7 +65,12 @@ def seed(ctx: DemoContext) -> None:
         user = _call(simulator, "POST", "/_sim/users", {"display_name": name})
         _call(simulator, "POST", f"/_sim/users/{user['user_id']}/follow", {})
         for text in messages:
-            _call(simulator, "POST", f"/_sim/users/{user['user_id']}/messages", {"text": text})
+            _call(
+                simulator,
+                "POST",
+                f"/_sim/users/{user['user_id']}/messages",
+                {"message": {"type": "text", "text": text}},
+            )
     ctx.shared["line_channel_id"] = channel["id"]
 
 
