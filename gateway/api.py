@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from werkzeug.http import dump_cookie, parse_cookie
 
@@ -118,9 +118,15 @@ class ApiApp:
         token = current_request_id.set(request_id)
         endpoint = "api.proxy"
         try:
-            path = environ.get("PATH_INFO", "")[len(PREFIX) :].lstrip("/")
             method = environ.get("REQUEST_METHOD", "GET").upper()
-            endpoint, reply = self.dispatch(environ, method, path)
+            path = _api_path(environ)
+            if path is None:
+                endpoint, reply = (
+                    "api.bad_path",
+                    Reply.problem(400, "Bad request", "The path is not valid UTF-8.", "bad_path"),
+                )
+            else:
+                endpoint, reply = self.dispatch(environ, method, path)
         except Exception:
             log.exception("gateway API failure")
             reply = Reply.problem(500, "Internal server error", "The gateway failed.", "500")
@@ -334,9 +340,10 @@ class ApiApp:
         headers = {name: environ[key] for key, name in FORWARD_REQUEST_HEADERS if environ.get(key)}
         if identity is not None:
             headers["Authorization"] = f"Bearer {identity.principal_token}"
-        target = "/" + path
+        # Forwarded percent-encoded: the upstream request line is ASCII whatever the client sent.
+        target = "/" + quote(path, safe=PATH_SAFE)
         if environ.get("QUERY_STRING"):
-            target += "?" + environ["QUERY_STRING"]
+            target += "?" + quote(_wsgi_bytes(environ["QUERY_STRING"]), safe=QUERY_SAFE)
         body = _read_body(environ) if method in UNSAFE_METHODS else None
         try:
             upstream = self.upstreams.client(service).request(
@@ -345,6 +352,24 @@ class ApiApp:
         except (UpstreamUnavailable, UpstreamTimeout) as exc:
             return upstream_problem(service, exc)
         return Reply.passthrough(upstream)
+
+
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+QUERY_SAFE = PATH_SAFE + "?%"
+
+
+def _wsgi_bytes(value: str) -> bytes:
+    """WSGI hands the request line's bytes over as latin-1 text (PEP 3333)."""
+    return value.encode("latin-1", errors="replace")
+
+
+def _api_path(environ: dict[str, Any]) -> str | None:
+    """The decoded path after ``/api/v1/``, or None when its bytes are not UTF-8."""
+    try:
+        path_info = _wsgi_bytes(environ.get("PATH_INFO", "")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return path_info[len(PREFIX) :].lstrip("/")
 
 
 def _phrase(status: int) -> str:

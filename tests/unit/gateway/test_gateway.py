@@ -267,3 +267,35 @@ def test_the_audit_log_merges_every_services_entries_newest_first(
     assert "items" in rest
     assert client.get("/api/v1/audit?cursor=%%%").status_code == 422
     assert encode_cursor(["a"])  # the per-service cursor format the services read
+
+
+@pytest.mark.parametrize(
+    ("environ_path", "forwarded"),
+    [
+        ("/api/v1/cases/\xe3\x81\x82", "/cases/%E3%81%82"),  # あ, as WSGI hands it over
+        ("/api/v1/cases/a b\n", "/cases/a%20b%0A"),
+        ("/api/v1/cases/x?y", "/cases/x%3Fy"),  # a decoded %3F stays in the path
+    ],
+)
+def test_a_path_outside_ascii_is_forwarded_percent_encoded(
+    client: FlaskClient, upstreams: FakeUpstreams, environ_path: str, forwarded: str
+) -> None:
+    response = client.get("/", environ_overrides={"PATH_INFO": environ_path})
+    assert response.status_code == 200
+    assert upstreams.calls[-1][2] == forwarded
+
+
+def test_a_query_outside_ascii_is_forwarded_percent_encoded(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    client.get("/api/v1/cases", environ_overrides={"QUERY_STRING": "q=\xe3\x81\x82&x=%41"})
+    assert upstreams.calls[-1][2] == "/cases?q=%E3%81%82&x=%41"
+
+
+def test_a_path_that_is_not_utf8_is_a_400_problem(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    response = client.get("/", environ_overrides={"PATH_INFO": "/api/v1/cases/\xff\xfe"})
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert not [c for c in upstreams.calls if c[0] == "cases"]
