@@ -14,6 +14,7 @@ from flask import Flask, Request, Response, g, request
 from flask_login import LoginManager
 
 from common.config import Settings, load_settings
+from common.http.bodylimit import BodyLimit, BodyLimits, LargerBody
 from common.http.client import UpstreamTimeout, UpstreamUnavailable
 from common.http.metrics import LATENCY, REQUESTS, metrics_response
 from common.principal import PrincipalVerifier, load_public_key
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=max(settings.max_body_bytes, settings.max_import_bytes),
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.extensions["settings"] = settings
@@ -136,7 +137,18 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
     install_security_headers(app, secure=settings.secure_cookies)
     install_i18n(app)
     register_views(app)
-    app.wsgi_app = ApiDispatcher(  # type: ignore[method-assign]
+    dispatcher = ApiDispatcher(
         app.wsgi_app, ApiApp(settings, app.extensions["upstreams"], resolver)
     )
+    app.wsgi_app = BodyLimit(dispatcher, gateway_body_limits(settings))  # type: ignore[method-assign]
     return app
+
+
+def gateway_body_limits(settings: Settings) -> BodyLimits:
+    """1 MiB (``TSUNAGU_MAX_BODY_BYTES``) for every body but a spreadsheet upload, in the
+    API or on the import page; the LINE webhook takes the default too (LINE's 1 MiB)."""
+    uploads = ("/api/v1/imports", "/cases/imports")
+    return BodyLimits(
+        settings.max_body_bytes,
+        tuple(LargerBody("POST", path, settings.max_import_bytes) for path in uploads),
+    )

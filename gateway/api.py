@@ -20,6 +20,7 @@ from werkzeug.http import dump_cookie, parse_cookie
 
 from common.config import Settings
 from common.errors import FieldError
+from common.http.bodylimit import MAX_JSON_DEPTH, json_too_deep
 from common.http.client import UpstreamResponse, UpstreamTimeout, UpstreamUnavailable
 from common.http.metrics import LATENCY, REQUESTS
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
@@ -231,9 +232,18 @@ class ApiApp:
         )
 
     def sign_in(self, environ: dict[str, Any]) -> Reply:
+        raw = _read_body(environ) or b"{}"
+        if json_too_deep(raw):
+            return Reply.problem(
+                422,
+                "Validation failed",
+                f"JSON may nest at most {MAX_JSON_DEPTH} levels",
+                "validation_failed",
+                [FieldError("body", "JSON nests too deep", "json_depth")],
+            )
         try:
-            body = json.loads(_read_body(environ) or b"{}")
-        except ValueError:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
             return Reply.problem(

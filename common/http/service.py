@@ -27,6 +27,7 @@ from common.db import (
     transactions_deferred,
 )
 from common.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from common.http.bodylimit import BodyLimit, BodyLimits, LargerBody
 from common.http.metrics import LATENCY, REQUESTS, metrics_response
 from common.http.openapi import build_openapi, endpoint_meta
 from common.http.problems import domain_error_response, register_problem_handlers
@@ -129,7 +130,14 @@ def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: An
     verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
     readiness_checks = standard_checks(settings, runtime.engine)
     app = _ServiceFlask(name)
-    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=definition.max_body_bytes)
+    body_limits = BodyLimits(
+        settings.max_body_bytes,
+        tuple(
+            LargerBody(method, path, settings.max_import_bytes)
+            for method, path in definition.upload_routes
+        ),
+    )
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=body_limits.largest)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["tsunagu"] = ServiceContext(name, runtime, verifier, deps)
@@ -230,6 +238,8 @@ def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: An
 
     for blueprint in definition.blueprints():
         app.register_blueprint(blueprint)
+    app.wsgi_app = BodyLimit(app.wsgi_app, body_limits)  # type: ignore[method-assign]
+    app.extensions["body_limits"] = body_limits
     return app
 
 

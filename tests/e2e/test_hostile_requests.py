@@ -57,3 +57,18 @@ def test_a_service_answers_a_non_ascii_path_with_a_problem_not_a_500(stack: Stac
         401,
         404,
     )
+
+
+def test_a_huge_sign_in_body_is_refused_from_its_length(stack: Stack) -> None:
+    """Before: a 200 MB POST /session was read whole by a gateway worker and got 502."""
+    for url, path in ((stack.url(), "/api/v1/session"), (stack.url("auth"), "/internal/sessions")):
+        parts = urlsplit(url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+            sock.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {200 * 1024 * 1024}\r\n\r\n".encode()
+                + b"{" * 65536
+            )
+            head = sock.recv(65536)
+        assert head.split(b" ", 2)[1] == b"413", head[:300]
+        assert b"application/problem+json" in head

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Callable
@@ -299,3 +300,77 @@ def test_a_path_that_is_not_utf8_is_a_400_problem(
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     assert not [c for c in upstreams.calls if c[0] == "cases"]
+
+
+class _HugeBody(io.RawIOBase):
+    """200 MB that no one should read: it records how much was."""
+
+    def __init__(self) -> None:
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        n = 64 * 1024 if n is None or n < 0 else min(n, 64 * 1024)
+        self.consumed += n
+        return b"{" * n
+
+
+def test_a_huge_sign_in_body_is_413_before_it_is_read(app: Flask, upstreams: FakeUpstreams) -> None:
+    """Before: a 200 MB POST /session was read whole by a gateway worker (+579 MB)."""
+    body = _HugeBody()
+    response = app.test_client().post(
+        "/api/v1/session",
+        content_type="application/json",
+        environ_overrides={"wsgi.input": body, "CONTENT_LENGTH": str(200 * 1024 * 1024)},
+    )
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert body.consumed == 0
+    assert not upstreams.calls
+
+
+def test_a_chunked_sign_in_body_is_refused_once_it_passes_the_limit(
+    app: Flask, upstreams: FakeUpstreams
+) -> None:
+    body = _HugeBody()
+    response = app.test_client().post(
+        "/api/v1/session",
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input": body, "CONTENT_LENGTH": ""},
+    )
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert body.consumed <= 1024 * 1024 + 64 * 1024
+    assert not upstreams.calls
+
+
+def test_an_import_upload_may_be_larger_than_a_json_body(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    two_mib = b"a,b\n" * (512 * 1024)
+    upload = client.post(
+        "/api/v1/imports", data=two_mib, content_type="text/csv", headers={"X-CSRF-Token": CSRF}
+    )
+    assert upload.status_code == 200
+    assert upstreams.calls[-1][:3] == ("cases", "POST", "/imports")
+    other = client.post(
+        "/api/v1/cases", data=two_mib, content_type="text/csv", headers={"X-CSRF-Token": CSRF}
+    )
+    assert other.status_code == 413
+
+
+@pytest.mark.parametrize("depth", [65, 100_000])
+def test_deeply_nested_json_at_sign_in_is_422_not_500(
+    app: Flask, upstreams: FakeUpstreams, depth: int
+) -> None:
+    response = app.test_client().post(
+        "/api/v1/session",
+        data=b'{"email":' + b"[" * depth + b"]" * depth + b"}",
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json["errors"][0]["code"] == "json_depth"
+    assert not upstreams.calls
