@@ -59,14 +59,16 @@ def test_a_declared_length_over_the_limit_is_413_with_nothing_read() -> None:
     assert status.startswith("413")
     assert headers["Content-Type"] == "application/problem+json"
     assert json.loads(out)["status"] == 413
-    assert body.consumed == 0 and not seen
+    assert body.consumed == 0
+    assert not seen
 
 
 def test_a_chunked_body_is_read_only_up_to_the_limit() -> None:
     body = CountingInput(200 * 1024 * 1024)
     status, _headers, _out, seen = call(LIMITS, "POST", "/session", body, chunked=True)
     assert status.startswith("413")
-    assert body.consumed == 1025 and not seen
+    assert body.consumed == 1025
+    assert not seen
 
 
 def test_a_chunked_body_within_the_limit_reaches_the_app_with_its_length() -> None:
