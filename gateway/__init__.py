@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from flask import Flask, Request, Response, g, request
-from flask_login import LoginManager
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, current_user
 
 from common.config import Settings, load_settings
 from common.http.bodylimit import BodyLimit, BodyLimits, LargerBody
@@ -20,7 +21,13 @@ from common.http.metrics import LATENCY, REQUESTS, metrics_response
 from common.principal import PrincipalVerifier, load_public_key
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
 from common.servicekey import ServiceCredential, load_service_key
-from gateway.identity import SESSION_COOKIE, AuthRefused, GatewayUser, IdentityResolver
+from gateway.identity import (
+    SESSION_COOKIE,
+    AuthRefused,
+    AuthUnavailable,
+    GatewayUser,
+    IdentityResolver,
+)
 from gateway.security import install_security_headers
 from gateway.upstreams import Upstreams, upstream_error_response
 
@@ -37,7 +44,7 @@ def _secret_key(settings: Settings) -> str:
 def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None = None) -> Flask:
     from gateway.api import ApiApp, ApiDispatcher
     from gateway.i18n import install_i18n
-    from gateway.ui import sign_in_redirect
+    from gateway.ui import auth_unavailable_page, sign_in_redirect
     from gateway.views import register_views
 
     settings = settings or load_settings()
@@ -82,6 +89,10 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
                     return None
         except AuthRefused:
             return None
+        except AuthUnavailable:
+            # Neither signed in nor out: the page answers 503 and the cookie stays.
+            g.auth_unavailable = True
+            return None
         return None
 
     @app.before_request
@@ -89,6 +100,19 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
         g.started = time.perf_counter()
         g.request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
         g.request_id_token = current_request_id.set(g.request_id)
+
+    @app.before_request
+    def _caller_known() -> ResponseReturnValue | None:
+        if request.endpoint == "static" or request.path in ("/healthz", "/readyz", "/metrics"):
+            return None
+        _ = current_user.is_authenticated  # resolve the caller now, before any page runs
+        if g.get("auth_unavailable"):
+            return auth_unavailable_page()
+        return None
+
+    @app.errorhandler(AuthUnavailable)
+    def _auth_unavailable(_error: AuthUnavailable) -> ResponseReturnValue:
+        return auth_unavailable_page()
 
     @app.after_request
     def _finish(response: Response) -> Response:

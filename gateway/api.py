@@ -25,7 +25,13 @@ from common.http.client import UpstreamResponse, UpstreamTimeout, UpstreamUnavai
 from common.http.metrics import LATENCY, REQUESTS
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
 from gateway.auditlog import AUDIT_FILTERS, BadCursor, SourceFailed, merged_page
-from gateway.identity import SESSION_COOKIE, AuthRefused, Identity, IdentityResolver
+from gateway.identity import (
+    SESSION_COOKIE,
+    AuthRefused,
+    AuthUnavailable,
+    Identity,
+    IdentityResolver,
+)
 from gateway.routes import service_for
 from gateway.security import UNSAFE_METHODS, security_headers, tokens_match
 from gateway.upstreams import Upstreams
@@ -102,6 +108,22 @@ def upstream_problem(service: str, error: Exception) -> Reply:
     )
 
 
+AUTH_RETRY_AFTER_SECONDS = 5
+
+
+def auth_unavailable() -> Reply:
+    """Auth could not say who is calling: try again, still signed in (no Set-Cookie)."""
+    log.warning("auth unavailable while resolving the caller")
+    reply = Reply.problem(
+        503,
+        "Service unavailable",
+        "Sign-in cannot be checked right now; you are still signed in. Try again shortly.",
+        "auth_unavailable",
+    )
+    reply.headers.append(("Retry-After", str(AUTH_RETRY_AFTER_SECONDS)))
+    return reply
+
+
 class ApiApp:
     def __init__(
         self, settings: Settings, upstreams: Upstreams, resolver: IdentityResolver
@@ -154,8 +176,8 @@ class ApiApp:
             )
         try:
             identity, cookie_refused = self.identify(environ)
-        except (UpstreamUnavailable, UpstreamTimeout) as exc:
-            return "api.identify", upstream_problem("auth", exc)
+        except AuthUnavailable:
+            return "api.identify", auth_unavailable()
         if identity is not None:
             refusal = self.guard(environ, method, path, identity)
             if refusal is not None:
@@ -273,8 +295,8 @@ class ApiApp:
             secret, identity = self.resolver.login(payload)
         except AuthRefused as refused:
             return Reply.passthrough(refused.response)
-        except (UpstreamUnavailable, UpstreamTimeout) as exc:
-            return upstream_problem("auth", exc)
+        except AuthUnavailable:
+            return auth_unavailable()
         user = identity.user
         reply = Reply.json(
             {
@@ -293,16 +315,16 @@ class ApiApp:
                 identity = self.resolver.from_session(secret)
             except AuthRefused:
                 identity = None
-            except (UpstreamUnavailable, UpstreamTimeout) as exc:
-                return upstream_problem("auth", exc)
+            except AuthUnavailable:
+                return auth_unavailable()
             if identity is not None and not tokens_match(
                 identity.csrf_token, environ.get("HTTP_X_CSRF_TOKEN")
             ):
                 return Reply.problem(403, "CSRF check failed", "Send X-CSRF-Token.", "csrf_failed")
             try:
                 self.resolver.logout(secret)
-            except (UpstreamUnavailable, UpstreamTimeout) as exc:
-                return upstream_problem("auth", exc)
+            except AuthUnavailable:
+                return auth_unavailable()
         reply = Reply(204)
         reply.headers.append(("Set-Cookie", self._cookie(None)))
         return reply

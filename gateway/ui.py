@@ -81,6 +81,12 @@ def error_page(status: int, message: Any = None) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, message=text), status
 
 
+def auth_unavailable_page() -> ResponseReturnValue:
+    """503 in the user's language when sign-in cannot be checked; the cookie is kept."""
+    body, status = error_page(503, PROBLEM_MESSAGES["auth_unavailable"])
+    return body, status, {"Retry-After": "5"}
+
+
 def sign_in_redirect(message: Any = SIGN_IN_FIRST) -> Any:
     """To the sign-in page, coming back here afterwards."""
     flash(str(message), "info")

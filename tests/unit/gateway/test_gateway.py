@@ -74,9 +74,11 @@ class FakeUpstreams:
         self.handlers: dict[str, Handler] = {}
 
     def client(self, service: str) -> FakeClient:
-        return FakeClient(
-            service, self.handlers.get(service, lambda *a: answer(200, {})), self.calls
-        )
+        # Looked up at each call: a test may change a service's behaviour after start-up.
+        def handler(*args: Any) -> UpstreamResponse:
+            return self.handlers.get(service, lambda *a: answer(200, {}))(*args)
+
+        return FakeClient(service, handler, self.calls)
 
 
 STAFF = make_principal(Tenant.new(), role="staff")
@@ -374,3 +376,84 @@ def test_deeply_nested_json_at_sign_in_is_422_not_500(
     assert response.status_code == 422
     assert response.json["errors"][0]["code"] == "json_depth"
     assert not upstreams.calls
+
+
+def _auth_down(kind: str) -> Handler:
+    """Auth failing the way it failed in issue 13's disk-full run, or not there at all."""
+
+    def handler(
+        method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> UpstreamResponse:
+        if kind == "unreachable":
+            raise UpstreamUnavailable("connection refused")
+        if kind == "garbage":
+            return UpstreamResponse(200, [], b"<html>proxy</html>")
+        return answer(int(kind), {"code": "500"})
+
+    return handler
+
+
+def _session_cookie_deleted(response: Any) -> bool:
+    return any(
+        h.startswith("tsunagu_session=") and ("Max-Age=0" in h or "expires=Thu, 01 Jan 1970" in h)
+        for h in response.headers.getlist("Set-Cookie")
+    )
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "unreachable", "garbage"])
+def test_an_unavailable_auth_is_503_and_keeps_the_session(
+    client: FlaskClient, upstreams: FakeUpstreams, kind: str
+) -> None:
+    """Before: any 5xx from auth was taken for a refusal: 401 and the cookie deleted."""
+    upstreams.handlers["auth"] = _auth_down(kind)
+    response = client.post("/api/v1/cases", json={}, headers={"X-CSRF-Token": CSRF})
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert response.json["code"] == "auth_unavailable"
+    assert response.headers["Retry-After"]
+    assert not _session_cookie_deleted(response)
+    assert not [c for c in upstreams.calls if c[0] == "cases"]
+    tokened = client.get("/api/v1/cases", headers={"Authorization": "Bearer tgu_x"})
+    assert tokened.status_code == 503
+
+
+@pytest.mark.parametrize("kind", ["500", "unreachable"])
+def test_a_page_while_auth_is_unavailable_is_a_japanese_503_and_keeps_the_session(
+    client: FlaskClient, upstreams: FakeUpstreams, kind: str
+) -> None:
+    upstreams.handlers["auth"] = _auth_down(kind)
+    response = client.get("/cases/", headers={"Accept-Language": "ja"})
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    assert "サインインは続いています" in response.get_data(as_text=True)
+    assert not _session_cookie_deleted(response)
+
+
+def test_sign_in_and_sign_out_while_auth_is_unavailable_are_503(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    upstreams.handlers["auth"] = _auth_down("500")
+    signed_in = client.post("/api/v1/session", json={"email": "a@example.jp", "password": "x"})
+    assert signed_in.status_code == 503
+    assert signed_in.json["code"] == "auth_unavailable"
+    signed_out = client.delete("/api/v1/session", headers={"X-CSRF-Token": CSRF})
+    assert signed_out.status_code == 503
+    assert not _session_cookie_deleted(signed_out)
+    page = client.post(
+        "/login",
+        data={"f-email": "a@example.jp", "password": "x"},
+        headers={"Accept-Language": "ja"},
+    )
+    assert page.status_code in (400, 503)  # 400 only if the form's CSRF check comes first
+
+
+def test_only_a_refusal_from_auth_signs_out(client: FlaskClient, upstreams: FakeUpstreams) -> None:
+    upstreams.handlers["auth"] = lambda method, path, headers, body: answer(
+        401, {"code": "no_session"}
+    )
+    response = client.get("/api/v1/cases")
+    assert _session_cookie_deleted(response)
+    client.set_cookie("tsunagu_session", SESSION_SECRET)
+    page = client.get("/cases/")
+    assert page.status_code == 302
+    assert _session_cookie_deleted(page)
