@@ -45,6 +45,7 @@ FORWARD_REQUEST_HEADERS = (
     ("HTTP_ACCEPT_LANGUAGE", "Accept-Language"),
     ("HTTP_IF_NONE_MATCH", "If-None-Match"),
     ("HTTP_IF_MATCH", "If-Match"),
+    ("HTTP_IDEMPOTENCY_KEY", "Idempotency-Key"),  # the service keeps the key (safe retries)
 )
 DROP_RESPONSE_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "server", "date", "content-length"}

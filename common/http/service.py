@@ -28,6 +28,7 @@ from common.db import (
 )
 from common.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from common.http.bodylimit import BodyLimit, BodyLimits, LargerBody
+from common.http.idempotency import install_idempotency
 from common.http.metrics import LATENCY, REQUESTS, metrics_response
 from common.http.openapi import build_openapi, endpoint_meta
 from common.http.problems import domain_error_response, register_problem_handlers
@@ -236,6 +237,10 @@ def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: An
     def openapi() -> Response:
         return jsonify(build_openapi(app, f"Tsunagu {name} service"))
 
+    idempotent = definition.model("IdempotentRequest")
+    if idempotent is not None:
+        # After the principal is known (above): keys are per caller.
+        install_idempotency(app, idempotent, runtime.now, db)
     for blueprint in definition.blueprints():
         app.register_blueprint(blueprint)
     app.wsgi_app = BodyLimit(app.wsgi_app, body_limits)  # type: ignore[method-assign]

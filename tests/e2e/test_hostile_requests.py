@@ -72,3 +72,14 @@ def test_a_huge_sign_in_body_is_refused_from_its_length(stack: Stack) -> None:
             head = sock.recv(65536)
         assert head.split(b" ", 2)[1] == b"413", head[:300]
         assert b"application/problem+json" in head
+
+
+def test_a_retried_post_through_the_gateway_creates_one_case(stack: Stack) -> None:
+    staff = new_world(stack, {"m": "npo"}).user("m.staff")
+    body = {"person": {"display_name": "再送 太郎"}}
+    key = {"Idempotency-Key": "e2e-retry-1"}
+    first = staff.request("POST", "/api/v1/cases", body, headers=key, expect=201)
+    again = staff.request("POST", "/api/v1/cases", body, headers=key, expect=201)
+    assert again.json() == first.json()
+    assert again.header("Idempotent-Replayed") == "true"
+    assert len(staff.get("/cases")["items"]) == 1

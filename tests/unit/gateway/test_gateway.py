@@ -457,3 +457,16 @@ def test_only_a_refusal_from_auth_signs_out(client: FlaskClient, upstreams: Fake
     page = client.get("/cases/")
     assert page.status_code == 302
     assert _session_cookie_deleted(page)
+
+
+def test_the_idempotency_key_is_forwarded_and_the_replay_marker_comes_back(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    upstreams.handlers["cases"] = lambda method, path, headers, body: answer(
+        201, {"id": "c1"}, [("Content-Type", "application/json"), ("Idempotent-Replayed", "true")]
+    )
+    response = client.post(
+        "/api/v1/cases", json={}, headers={"X-CSRF-Token": CSRF, "Idempotency-Key": "k-1"}
+    )
+    assert upstreams.calls[-1][3]["Idempotency-Key"] == "k-1"
+    assert response.headers["Idempotent-Replayed"] == "true"
