@@ -4,6 +4,7 @@ change what another client gets."""
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -83,3 +84,12 @@ def test_a_retried_post_through_the_gateway_creates_one_case(stack: Stack) -> No
     assert again.json() == first.json()
     assert again.header("Idempotent-Replayed") == "true"
     assert len(staff.get("/cases")["items"]) == 1
+
+
+def test_web_workers_keep_their_metrics_files_off_the_data_disk(stack: Stack) -> None:
+    """A full data disk once killed web workers with SIGBUS through these mapped files."""
+    environ = Path(f"/proc/{stack.processes['gateway'].pid}/environ").read_bytes()
+    variables = dict(v.split(b"=", 1) for v in environ.split(b"\0") if b"=" in v)
+    folder = Path(variables[b"PROMETHEUS_MULTIPROC_DIR"].decode())
+    assert not folder.is_relative_to(Path(stack.env["TSUNAGU_DATA_DIR"]))
+    assert any(folder.iterdir())  # the workers write there
