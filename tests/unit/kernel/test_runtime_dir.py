@@ -3,7 +3,6 @@ through their memory-mapped metrics files)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -40,8 +39,8 @@ def test_serve_puts_the_metrics_files_in_a_private_runtime_folder(tmp_path: Path
 
 def test_a_runtime_folder_open_to_others_or_a_symlink_is_refused(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
-    shared.mkdir(mode=0o777)
-    os.chmod(shared, 0o777)
+    shared.mkdir()
+    shared.chmod(0o750)  # readable by the group: not private
     with pytest.raises(UnsafeRuntimeDir):
         private_dir(shared)
     target = tmp_path / "elsewhere"
