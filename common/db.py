@@ -196,4 +196,3 @@ def _audit_hop(session: Session, _context: Any, _instances: Any) -> None:
     finally:
         cursor.close()
     begin_immediately()  # the rest of this request writes in order
-
