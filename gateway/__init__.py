@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        MAX_CONTENT_LENGTH=max(settings.max_body_bytes, settings.max_import_bytes),
+        # Pages: refused by Flask (a 413 page); the import page raises it per request.
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.extensions["settings"] = settings
@@ -100,6 +101,11 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
         g.started = time.perf_counter()
         g.request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
         g.request_id_token = current_request_id.set(g.request_id)
+
+    @app.before_request
+    def _upload_limit() -> None:
+        if request.method == "POST" and request.path in UPLOAD_PAGES:
+            request.max_content_length = settings.max_import_bytes
 
     @app.before_request
     def _caller_known() -> ResponseReturnValue | None:
@@ -164,15 +170,21 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
     dispatcher = ApiDispatcher(
         app.wsgi_app, ApiApp(settings, app.extensions["upstreams"], resolver)
     )
-    app.wsgi_app = BodyLimit(dispatcher, gateway_body_limits(settings))  # type: ignore[method-assign]
+    app.wsgi_app = BodyLimit(  # type: ignore[method-assign]
+        dispatcher, gateway_body_limits(settings), only_under=MACHINE_PATHS
+    )
     return app
 
 
+MACHINE_PATHS = ("/api/", "/line/")
+"""Where clients are programs: an oversized body gets a problem document before it is read."""
+UPLOAD_PAGES = frozenset({"/cases/imports"})
+
+
 def gateway_body_limits(settings: Settings) -> BodyLimits:
-    """1 MiB (``TSUNAGU_MAX_BODY_BYTES``) for every body but a spreadsheet upload, in the
-    API or on the import page; the LINE webhook takes the default too (LINE's 1 MiB)."""
-    uploads = ("/api/v1/imports", "/cases/imports")
+    """1 MiB (``TSUNAGU_MAX_BODY_BYTES``) for every body but a spreadsheet upload; the LINE
+    webhook takes the default too (LINE's 1 MiB)."""
     return BodyLimits(
         settings.max_body_bytes,
-        tuple(LargerBody("POST", path, settings.max_import_bytes) for path in uploads),
+        (LargerBody("POST", "/api/v1/imports", settings.max_import_bytes),),
     )

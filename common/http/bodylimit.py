@@ -71,9 +71,14 @@ def _problem(status: int, title: str, detail: str, code: str) -> bytes:
 
 
 class BodyLimit:
-    def __init__(self, app: WsgiApp, limits: BodyLimits) -> None:
+    def __init__(
+        self, app: WsgiApp, limits: BodyLimits, only_under: tuple[str, ...] | None = None
+    ) -> None:
+        """``only_under``: path prefixes this guards (None: all); the gateway leaves its
+        pages to Flask, which refuses with a page in the user's language."""
         self.app = app
         self.limits = limits
+        self.only_under = only_under
 
     def _refuse(self, start_response: StartResponse, status: str, body: bytes) -> Iterable[bytes]:
         start_response(
@@ -96,7 +101,10 @@ class BodyLimit:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
-        limit = self.limits.for_request(method, environ.get("PATH_INFO", ""))
+        path = environ.get("PATH_INFO", "")
+        if self.only_under is not None and not path.startswith(self.only_under):
+            return self.app(environ, start_response)
+        limit = self.limits.for_request(method, path)
         declared = environ.get("CONTENT_LENGTH") or ""
         if declared.strip():
             try:

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import stream_encode_multipart
 
 from common.config import load_settings
 from common.http.client import UpstreamResponse, UpstreamUnavailable
@@ -470,3 +472,25 @@ def test_the_idempotency_key_is_forwarded_and_the_replay_marker_comes_back(
     )
     assert upstreams.calls[-1][3]["Idempotency-Key"] == "k-1"
     assert response.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_page_refuses_a_body_over_the_limit_with_a_page_and_the_import_page_takes_more(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    big = {"csrf_token": CSRF, "note": "x" * (1024 * 1024 + 10)}
+    refused = client.post("/cases/new", data=big, headers={"Accept-Language": "ja"})
+    assert refused.status_code == 413
+    assert refused.mimetype == "text/html"
+    upstreams.handlers["cases"] = lambda method, path, headers, body: answer(
+        202, {"id": "j1"}, [("Content-Type", "application/json")]
+    )
+    form = {"csrf_token": CSRF, "file": FileStorage(io.BytesIO(b"a,b\n" * (512 * 1024)), "a.csv")}
+    stream, length, boundary = stream_encode_multipart(form, use_tempfile=False)
+    upload = client.post(
+        "/cases/imports",
+        data=stream.read(),
+        content_type=f'multipart/form-data; boundary="{boundary}"',
+    )
+    assert length > 2 * 1024 * 1024
+    assert upload.status_code == 302
+    assert upstreams.calls[-1][:2] == ("cases", "POST")
