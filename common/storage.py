@@ -63,14 +63,12 @@ class StorageHealth:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.failing_since: float | None = None
-        self.last_error = ""
         self.last_commit = 0.0
 
-    def failed(self, error: BaseException) -> None:
+    def failed(self) -> None:
         with self._lock:
             if self.failing_since is None:
                 self.failing_since = time.monotonic()
-            self.last_error = type(error).__name__
 
     def committed(self) -> None:
         with self._lock:
@@ -98,7 +96,7 @@ def watch_storage(engine: Engine) -> None:
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
         if is_storage_error(context.original_exception):
-            health.failed(context.original_exception)
+            health.failed()
             # Treated as a lost connection: the pool is emptied and rebuilt on next use.
             context.is_disconnect = True
 
@@ -133,7 +131,7 @@ def check_storage(engine: Engine) -> None:
         probe_write(engine)
     except sa.exc.DBAPIError as exc:
         if is_storage_error(exc):
-            health.failed(exc)
+            health.failed()
             raise StorageFailing(str(exc.orig)) from exc
         raise
     health.committed()
