@@ -189,3 +189,11 @@ def test_two_requests_racing_with_one_key_create_one_case(
     if answers["retry"][0] == 201:
         assert answers["retry"][1] == answers["first"][1]
     assert cases_of(sessions) == 1
+
+
+def test_the_openapi_document_offers_the_key_on_signed_in_posts(api: Api) -> None:
+    document = api.get("/openapi.json").json
+    create = document["paths"]["/cases"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in create["parameters"]}
+    listing = document["paths"]["/cases"]["get"]
+    assert "Idempotency-Key" not in {p["name"] for p in listing["parameters"]}
