@@ -96,3 +96,19 @@ def test_web_workers_keep_their_metrics_files_off_the_data_disk(any_stack: Stack
     folder = Path(variables[b"PROMETHEUS_MULTIPROC_DIR"].decode())
     assert not folder.is_relative_to(Path(any_stack.env["TSUNAGU_DATA_DIR"]))
     assert any(folder.iterdir())  # the workers write there
+
+
+def test_a_chunked_body_is_refused_once_it_passes_the_limit(any_stack: Stack) -> None:
+    chunk = b"{" * 65536
+    body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(18))  # 1.1 MiB
+    for url, path in ((any_stack.url(), "/api/v1/session"), (any_stack.url("cases"), "/cases")):
+        parts = urlsplit(url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+            sock.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n".encode()
+                + body
+            )
+            head = sock.recv(65536)
+        assert head.split(b" ", 2)[1] == b"413", head[:300]
+        assert b"application/problem+json" in head
