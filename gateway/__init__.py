@@ -176,7 +176,7 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
     return app
 
 
-MACHINE_PATHS = ("/api/", "/line/")
+MACHINE_PATHS = ("/api/", "/line/webhook/")
 """Where clients are programs: an oversized body gets a problem document before it is read."""
 UPLOAD_PAGES = frozenset({"/cases/imports"})
 
