@@ -120,12 +120,18 @@ def revocation_gate(model: type[RevokedCredentialMixin]) -> RevocationGate:
     """The reason to refuse ``principal`` (``session_revoked``, ``token_revoked``,
     ``user_deactivated``), or None. One primary-key lookup per request."""
 
-    def gate(session: Session, principal: Principal) -> str | None:
-        kind = session.scalar(
-            sa.select(model.kind)
-            .where(model.credential_id.in_(credential_ids(principal)), model.revoked.is_(True))
-            .limit(1)
+    # Built once: every request asks it.
+    query = (
+        sa.select(model.kind)
+        .where(
+            model.credential_id.in_(sa.bindparam("ids", expanding=True, type_=sa.Uuid())),
+            model.revoked.is_(True),
         )
+        .limit(1)
+    )
+
+    def gate(session: Session, principal: Principal) -> str | None:
+        kind = session.scalar(query, {"ids": credential_ids(principal)})
         if kind is None:
             return None
         return {"session": "session_revoked", "token": "token_revoked"}.get(

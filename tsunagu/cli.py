@@ -193,8 +193,9 @@ def reports_rebuild() -> None:
 @click.option(
     "--webhook-url",
     envvar="TSUNAGU_LINESIM_WEBHOOK_URL",
-    required=True,
-    help="Where users' events go, e.g. http://127.0.0.1:8000/line/webhook/<channel id>.",
+    default="",
+    help="Where users' events go, e.g. http://127.0.0.1:8000/line/webhook/<channel id> "
+    "(or set later with PUT /_sim/settings).",
 )
 @click.option(
     "--bot-user-id",

@@ -93,12 +93,36 @@ def seed_demo_once(settings: Settings) -> int:
     return 0
 
 
+SIMULATOR_PORT_VARIABLE = "TSUNAGU_X_LINE_SIMULATOR_PORT"
+SIMULATOR_PORT_OFFSET = 99
+"""With the demo, the LINE simulator listens on TSUNAGU_PORT + 99 (8099 by default)."""
+
+
+def with_line_simulator(settings: Settings, env: dict[str, str]) -> None:
+    """The demo's LINE desk needs a LINE platform: unless the operator named a real one
+    (TSUNAGU_LINE_API_URL), ``make run`` starts the simulator and points the stack at it."""
+    if "line" not in SERVICES or not settings.demo or env.get("TSUNAGU_LINE_API_URL"):
+        return
+    port = settings.port + SIMULATOR_PORT_OFFSET
+    env["TSUNAGU_LINE_API_URL"] = f"http://127.0.0.1:{port}"
+    env[SIMULATOR_PORT_VARIABLE] = str(port)
+
+
 def stack_processes(settings: Settings) -> dict[str, list[str]]:
     """Name → argv of every process of the stack in this mode."""
+    simulator = os.environ.get(SIMULATOR_PORT_VARIABLE)
+    extra = (
+        {"line-simulator": [sys.executable, "-m", "tsunagu", "line-simulator", "--port", simulator]}
+        if simulator
+        else {}
+    )
     if settings.embedded:
         return {
-            name: [sys.executable, "-m", "tsunagu", "embedded", name]
-            for name in ("gateway", *SERVICES)
+            **{
+                name: [sys.executable, "-m", "tsunagu", "embedded", name]
+                for name in ("gateway", *SERVICES)
+            },
+            **extra,
         }
     processes = {}
     for line in (ROOT / "Procfile").read_text().splitlines():
@@ -109,7 +133,7 @@ def stack_processes(settings: Settings) -> dict[str, list[str]]:
         if argv and argv[0] == "python":
             argv[0] = sys.executable
         processes[name.strip()] = argv
-    return processes
+    return {**processes, **extra}
 
 
 def run_stack(settings: Settings) -> int:
@@ -119,6 +143,7 @@ def run_stack(settings: Settings) -> int:
     generated = bootstrap_all(settings)
     announce_admin(settings, generated)
     env = process_environment(settings)
+    with_line_simulator(settings, env)
     env[STARTED_VARIABLE] = str(started)
     if generated:
         env[SEED_PASSWORD_VARIABLE] = generated

@@ -19,7 +19,7 @@ from tsunagu.demo.context import DemoContext
 from tsunagu.demo.identity import seed_identity
 
 MARKER = "demo.json"
-AREA_ORDER = ("cases", "referrals", "reports")
+AREA_ORDER = ("cases", "referrals", "reports", "line")
 
 
 def _banner(ctx_or_logins: dict[str, dict[str, str]], password: str) -> str:

@@ -10,12 +10,17 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from common.clock import Clock, utcnow
-from common.errors import DomainError
+from common.errors import Conflict, DomainError
 from common.http.problems import domain_error_response, problem_response
 from tsunagu.linesim.state import SimulatorState
 from tsunagu.linesim.webhook import WebhookTarget
 
 DEFAULT_PORT = 8099
+DEFAULT_CHANNEL_SECRET = "linesim-channel-secret"  # noqa: S105 - a local stand-in's
+DEFAULT_CHANNEL_ACCESS_TOKEN = "linesim-channel-access-token"  # noqa: S105 - likewise
+DEFAULT_BOT_USER_ID = "U" + "0" * 31 + "1"
+"""The simulator's defaults (``tsunagu line-simulator`` spells them too, without importing
+this package); the demo registers its channel with them."""
 DEFAULT_MONTHLY_LIMIT = 200
 """The free plan's monthly message allowance."""
 
@@ -33,12 +38,21 @@ class SimulatorConfig:
 class LineSimulator:
     config: SimulatorConfig
     state: SimulatorState
+    webhook_url: str = ""
+    """Starts as the configured one; ``PUT /_sim/settings`` may set it later (``make run``
+    learns the demo channel's id only once the stack is up)."""
+
+    def __post_init__(self) -> None:
+        self.webhook_url = self.webhook_url or self.config.webhook_url
 
     @property
     def target(self) -> WebhookTarget:
-        return WebhookTarget(
-            self.config.webhook_url, self.config.channel_secret, self.config.bot_user_id
-        )
+        if not self.webhook_url:
+            raise Conflict(
+                "No webhook URL is set yet: start with --webhook-url or PUT /_sim/settings",
+                code="no_webhook_url",
+            )
+        return WebhookTarget(self.webhook_url, self.config.channel_secret, self.config.bot_user_id)
 
 
 def create_app(config: SimulatorConfig, clock: Clock = utcnow) -> Flask:

@@ -8,7 +8,7 @@ import base64
 import binascii
 from typing import Annotated, Any, Literal
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import Field
 
 from common.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -74,11 +74,21 @@ class UnsendIn(Body):
 
 class SettingsIn(Body):
     rate_limited: bool | None = None
+    webhook_url: str | None = Field(
+        default=None, max_length=2000, pattern=r"^https?://[^\s]+$", description="Where events go"
+    )
     monthly_limit: int | None = Field(default=None, ge=0, le=10_000_000)
 
 
 def sim() -> Any:
     return current_app.extensions["linesim"]
+
+
+@control.before_request
+def _webhook_first() -> None:
+    """A user action sends a webhook: without a URL it is refused before it changes anything."""
+    if request.method == "POST" and request.path.count("/") >= 4:  # /_sim/users/<id>/<action>
+        sim().target  # noqa: B018 - raises Conflict when no URL is set
 
 
 def state() -> SimulatorState:
@@ -115,7 +125,7 @@ def overview() -> Response:
         users = [user_json(u, now_ms) for u in state().users.values()]
     return jsonify(
         {
-            "webhook_url": config.webhook_url,
+            "webhook_url": sim().webhook_url,
             "bot_user_id": config.bot_user_id,
             "monthly_limit": state().monthly_limit,
             "total_usage": state().total_usage(),
@@ -260,4 +270,6 @@ def settings() -> Response:
             state().rate_limited = body.rate_limited
         if body.monthly_limit is not None:
             state().monthly_limit = body.monthly_limit
+        if body.webhook_url is not None:
+            sim().webhook_url = body.webhook_url
     return overview()

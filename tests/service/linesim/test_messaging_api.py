@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.unit.linesim.conftest import TOKEN, FakeClock, Receiver
-from tests.unit.linesim.test_webhooks import friend, last_body
+from tests.service.linesim.conftest import TOKEN, FakeClock, Receiver
+from tests.service.linesim.test_webhooks import friend, last_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 HELLO = [{"type": "text", "text": "こんにちは、相談窓口です。"}]

@@ -23,8 +23,8 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
-from tests.unit.linesim.conftest import TOKEN, Receiver
-from tests.unit.linesim.test_webhooks import PNG, friend, last_body
+from tests.service.linesim.conftest import TOKEN, Receiver
+from tests.service.linesim.test_webhooks import PNG, friend, last_body
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from linebot.v3.webhooks import (
     UnsendEvent,
 )
 
-from tests.unit.linesim.conftest import BOT, SECRET, FakeClock, Receiver
+from tests.service.linesim.conftest import BOT, SECRET, FakeClock, Receiver
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
