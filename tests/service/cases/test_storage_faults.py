@@ -2,60 +2,28 @@
 answer 503 and /readyz says 503; when the fault clears the service works again by itself,
 without a restart (issue 13: auth stayed broken ≥ 100 s while /readyz said 200).
 
-The fault is injected at the driver: every write statement fails as SQLite fails on a full
-disk (SQLITE_FULL), reads still work — as on a real full disk."""
+The fault is injected at the driver (tests/support/storage_faults.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy import event
 
-from common.messaging.broker import bootstrap
-from common.migrations import upgrade
 from common.storage import PROBE_WHEN_IDLE_SECONDS, storage_health
-from common.testing.databases import scratch_database
 from common.testing.principals import auth_header
-from common.testing.services import test_settings
-from services.cases import MIGRATIONS, SERVICE
+from services.cases import SERVICE
 from tests.service.cases.support import make_member
-
-WRITES = ("INSERT", "UPDATE", "DELETE", "PRAGMA USER_VERSION =")
-
-
-class FullDisk:
-    """Fails every write statement on ``engine`` while ``on``."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.on = False
-        event.listen(engine, "before_cursor_execute", self._maybe_fail)
-
-    def _maybe_fail(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if self.on and statement.lstrip().upper().startswith(WRITES):
-            error = sqlite3.OperationalError("database or disk is full")
-            error.sqlite_errorcode = 13  # type: ignore[attr-defined]  # SQLITE_FULL
-            raise error
+from tests.support.storage_faults import FullDisk, app_on_its_own_engine
 
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[tuple[Flask, FullDisk, Any]]:
-    """The cases app on its own engine (as in production), with a broker to be ready with."""
-    with scratch_database(tmp_path, "cases_storage", None) as url:
-        if not url.startswith("sqlite"):
-            pytest.skip("the injected fault is SQLite's")
-        upgrade(MIGRATIONS, url)
-        settings = test_settings(tmp_path, TSUNAGU_CASES_DATABASE_URL=url)
-        bootstrap(settings.broker_url, settings.broker_namespace)
-        app = SERVICE.create_app(settings)
-        runtime = app.extensions["tsunagu"].runtime
-        yield app, FullDisk(runtime.engine), runtime
-        runtime.engine.dispose()
+    with app_on_its_own_engine(SERVICE, tmp_path) as parts:
+        yield parts
 
 
 def test_a_full_disk_is_503_and_not_ready_and_the_service_recovers_by_itself(
