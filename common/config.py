@@ -92,6 +92,12 @@ class Settings:
     """``maildir://<path>`` (default ``<data dir>/mail``), ``smtp://host:port`` or
     ``smtps://user:password@host:port`` (common.mail)."""
     mail_from: str = "Tsunagu <no-reply@localhost>"
+    max_body_bytes: int = 1024 * 1024
+    """A request body larger than this is refused (413) before it is read."""
+    max_import_bytes: int = 10 * 1024 * 1024 + 64 * 1024
+    """The same, for a spreadsheet upload (the file and its form's parts)."""
+    runtime_dir: Path = field(default_factory=lambda: _runtime_dir(os.environ))
+    """Per-boot scratch files that must not share the data disk (the metrics files)."""
     service_key: str | None = None
     """The secret behind internal calls' service credential (common.servicekey); read from
     the keys dir when not given."""
@@ -177,6 +183,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_url=env.get("TSUNAGU_MAIL_URL") or f"maildir://{data_dir / 'mail'}",
         mail_from=env.get("TSUNAGU_MAIL_FROM") or _default_sender(public_url),
         service_key=env.get("TSUNAGU_SERVICE_KEY") or None,
+        max_body_bytes=_int(env, "TSUNAGU_MAX_BODY_BYTES", 1024 * 1024),
+        max_import_bytes=_int(env, "TSUNAGU_MAX_IMPORT_BYTES", 10 * 1024 * 1024 + 64 * 1024),
+        runtime_dir=_runtime_dir(env),
         **_line_urls(env),
     )
 
@@ -187,6 +196,19 @@ def _line_urls(env: Mapping[str, str]) -> dict[str, str]:
     if not api:
         return {"line_data_api_url": data} if data else {}
     return {"line_api_url": api, "line_data_api_url": data or api}
+
+
+def _runtime_dir(env: Mapping[str, str]) -> Path:
+    """``TSUNAGU_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/tsunagu``, else a per-user folder
+    under the temporary directory — never the data folder: files memory-mapped there
+    (prometheus' multiprocess metrics) turn a full data disk into SIGBUS in web workers."""
+    if explicit := env.get("TSUNAGU_RUNTIME_DIR"):
+        return Path(explicit).resolve()
+    if xdg := env.get("XDG_RUNTIME_DIR"):
+        return Path(xdg) / "tsunagu"
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"tsunagu-{os.getuid()}"
 
 
 def _default_sender(public_url: str) -> str:

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from common.service import Runtime, ServiceDefinition
-from services.line.domain.webhook import MAX_WEBHOOK_BYTES
 
 if TYPE_CHECKING:
     from common.messaging.worker import PeriodicTask
@@ -58,8 +57,6 @@ SERVICE = ServiceDefinition(
     package=__name__,
     dependencies=_dependencies,
     periodic=_periodic,
-    # Nothing the desk receives is larger than a webhook body (LINE's own limit is 1 MiB).
-    max_body_bytes=MAX_WEBHOOK_BYTES,
 )
 NAME = SERVICE.name
 MIGRATIONS = SERVICE.migrations

@@ -14,6 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from common.audit import AuditMixin
 from common.clock import utcnow
 from common.db import TYPE_ANNOTATION_MAP, new_metadata
+from common.idempotency import IdempotentRequestMixin
 from common.messaging.outbox import OutboxMixin, ProcessedEventMixin
 from common.orgdirectory import OrgDirectoryMixin
 from common.revocation import RevokedCredentialMixin
@@ -284,3 +285,8 @@ class OrgDirectoryEntry(OrgDirectoryMixin, Base):
 
 class RevokedCredential(RevokedCredentialMixin, Base):
     pass
+
+
+class IdempotentRequest(IdempotentRequestMixin, Base):
+    """Answers to POSTs sent with an Idempotency-Key (common/idempotency.py): a counsellor's
+    retried answer is sent to the LINE user once."""
