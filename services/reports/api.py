@@ -13,7 +13,7 @@ from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.service import current_principal, db, service_context
 from services.reports.models import AuditEntry
-from services.reports.operations import exports, reports, snapshots, targets
+from services.reports.operations import allowances, exports, reports, snapshots, targets
 from services.reports.schemas import (
     ExportQuery,
     ReportQuery,
@@ -58,6 +58,28 @@ def kpi_csv(query: ExportQuery) -> Response:
 )
 def kpi_xlsx(query: ExportQuery) -> Response:
     return _download(exports.export_kpi(db(), current_principal(), query, "xlsx", threshold()))
+
+
+@bp.get("/reports/allowances")
+@endpoint(
+    "The allowance (手当) ledger of a fiscal year: per person, per member and overall",
+    query=ReportQuery,
+    tags=TAGS,
+)
+def allowance_ledger(query: ReportQuery) -> Response:
+    return jsonify(allowances.allowance_ledger(db(), current_principal(), query))
+
+
+@bp.get("/reports/allowances.csv")
+@endpoint("The allowance ledger as CSV (UTF-8 with BOM)", query=ReportQuery, tags=TAGS)
+def allowances_csv(query: ReportQuery) -> Response:
+    return _download(allowances.export_allowances(db(), current_principal(), query, "csv"))
+
+
+@bp.get("/reports/allowances.xlsx")
+@endpoint("The allowance ledger as an Excel workbook", query=ReportQuery, tags=TAGS)
+def allowances_xlsx(query: ReportQuery) -> Response:
+    return _download(allowances.export_allowances(db(), current_principal(), query, "xlsx"))
 
 
 @bp.get("/reports/targets")

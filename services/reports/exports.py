@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from common.exports import jst_text, to_csv, xlsx_cell
+from common.exports import jst_text, to_csv, to_xlsx, xlsx_cell
 from services.reports.domain.report import table_rows
 
 WORDS = {
@@ -188,3 +188,82 @@ def _breakdown_sheet(wb: Workbook, report: dict[str, Any], lang: str) -> None:
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 12
     ws.column_dimensions["C"].width = 12
+
+
+# --- the allowance (手当) ledger ---------------------------------------------------------
+
+ALLOWANCE_WORDS = {
+    "ja": {
+        "year": "年度",
+        "line": "区分",
+        "org": "団体",
+        "person": "本人キー",
+        "payments": "件数",
+        "days": "日数",
+        "work_experience": "体験就労 手当（円）",
+        "country_work": "カントリーワーク 手当（円）",
+        "total": "手当合計（円）",
+        "persons": "実人数",
+        "as_person": "本人",
+        "as_member": "団体計",
+        "as_total": "合計",
+        "sheet": "手当台帳",
+    },
+    "en": {
+        "year": "Fiscal year",
+        "line": "Line",
+        "org": "Organization",
+        "person": "Person key",
+        "payments": "Payments",
+        "days": "Days",
+        "work_experience": "Work experience allowance (yen)",
+        "country_work": "Country work allowance (yen)",
+        "total": "Allowance total (yen)",
+        "persons": "Persons",
+        "as_person": "Person",
+        "as_member": "Member total",
+        "as_total": "Total",
+        "sheet": "Allowance ledger",
+    },
+}
+
+
+def _allowance_table(report: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
+    """One table: a line per (member, person), then each member's total, then the total;
+    ``区分`` says which, so a spreadsheet can filter the person lines."""
+    w = ALLOWANCE_WORDS["en" if lang == "en" else "ja"]
+    kinds = report["paid_types"]
+    header = [w["year"], w["line"], w["org"], w["person"], w["persons"], w["payments"], w["days"]]
+    header += [w[k] for k in kinds] + [w["total"]]
+    year = _year_label(report, lang)
+
+    def figures(line: dict[str, Any]) -> list[Any]:
+        by_type = line["by_type"]
+        return [
+            line["payments"],
+            line["days"],
+            *(by_type.get(k, 0) for k in kinds),
+            line["allowance_yen"],
+        ]
+
+    rows: list[list[Any]] = []
+    for line in report["persons"]:
+        rows.append([year, w["as_person"], line["org_name"], line["person_key"], 1, *figures(line)])
+    for line in report["members"]:
+        rows.append([year, w["as_member"], line["org_name"], "", line["persons"], *figures(line)])
+    total = report["total"]
+    scope_name = report.get("scope_name") or ""
+    rows.append([year, w["as_total"], scope_name, "", total["persons"], *figures(total)])
+    return header, rows
+
+
+def allowances_csv(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _allowance_table(report, lang)
+    return to_csv(header, rows)
+
+
+def allowances_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _allowance_table(report, lang)
+    words = ALLOWANCE_WORDS["en" if lang == "en" else "ja"]
+    widths = (12, 10, 30, 38, 8, 8, 8) + (16,) * (len(header) - 7)
+    return to_xlsx(header, rows, title=words["sheet"], widths=widths)

@@ -208,3 +208,25 @@ class OrgDirectoryEntry(OrgDirectoryMixin, Base):
 class RevokedCredential(RevokedCredentialMixin, Base):
     """Sessions, access tokens and users whose principal tokens are refused here
     (common.revocation), built from auth's events."""
+
+
+class AllowancePayment(Base):
+    """One allowance (手当) paid for experiential work, as ``activity.recorded`` says:
+    the ledger the programme accounts for, per person (person key, never a name)."""
+
+    __tablename__ = "report_allowances"
+    __table_args__ = (
+        sa.Index("ix_report_allowances_org", "org_id", "fiscal_year"),
+        sa.Index("ix_report_allowances_consortium", "consortium_id", "fiscal_year"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    org_id: Mapped[uuid.UUID]
+    consortium_id: Mapped[uuid.UUID | None]
+    """None while the org's consortium is unknown; filled when its ``org.*`` event arrives."""
+    person_key: Mapped[str] = mapped_column(SUBJECT)
+    activity_type: Mapped[str] = mapped_column(sa.String(40))
+    fiscal_year: Mapped[int]
+    occurred_at: Mapped[datetime]
+    days: Mapped[int | None]
+    allowance_yen: Mapped[int] = mapped_column(sa.BigInteger())

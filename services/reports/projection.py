@@ -25,9 +25,11 @@ from common.fiscal import fiscal_year_of
 from common.messaging.envelope import Event
 from common.orgdirectory import ORG_EVENT_TYPES, apply_org_event
 from services.reports.domain.access import ScopeKind
+from services.reports.domain.allowances import payment_of
 from services.reports.domain.facts import facts_of
 from services.reports.domain.referrals import STATUS_EVENTS
 from services.reports.models import (
+    AllowancePayment,
     Fact,
     OrgDirectoryEntry,
     PersonMonth,
@@ -145,6 +147,7 @@ def facts_for(
 
 def count_event(session: Session, event: Event) -> None:
     consortium_id = consortium_of(session, event)
+    record_payment(session, event.id, event.type, event.data, event.org_id, consortium_id)
     rows = fact_rows(event, consortium_id)
     if not rows:
         return
@@ -156,8 +159,44 @@ def count_event(session: Session, event: Event) -> None:
             count_fact(session, ScopeKind.CONSORTIUM, row["consortium_id"], row)
 
 
+def record_payment(
+    session: Session,
+    event_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    org_id: uuid.UUID | None,
+    consortium_id: uuid.UUID | None,
+) -> None:
+    """Keep the allowance an activity records (the ledger's one row per payment)."""
+    payment = payment_of(event_type, data)
+    if payment is None:
+        return
+    if org_id is None:
+        raise UnusableEvent("an allowance without the paying org")
+    session.execute(
+        insert_for(session, AllowancePayment)
+        .values(
+            event_id=event_id,
+            org_id=org_id,
+            consortium_id=consortium_id,
+            person_key=payment.person_key,
+            activity_type=payment.activity_type,
+            fiscal_year=payment.fiscal_year,
+            occurred_at=payment.occurred_at,
+            days=payment.days,
+            allowance_yen=payment.allowance_yen,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
 def resolve_pending(session: Session, org_id: uuid.UUID, consortium_id: uuid.UUID) -> None:
     """Facts of an org heard of before its consortium was: count them for it now."""
+    session.execute(
+        sa.update(AllowancePayment)
+        .where(AllowancePayment.org_id == org_id, AllowancePayment.consortium_id.is_(None))
+        .values(consortium_id=consortium_id)
+    )
     pending = session.scalars(
         sa.select(Fact)
         .where(Fact.org_id == org_id, Fact.consortium_id.is_(None))

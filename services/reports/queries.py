@@ -14,10 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.reports.domain.access import Scope, ScopeKind
+from services.reports.domain.allowances import PaymentRow
 from services.reports.domain.plan import PlanPeriod, plan_for
 from services.reports.domain.referrals import ReferralTimes
 from services.reports.domain.report import Counts, kpi_report
 from services.reports.models import (
+    AllowancePayment,
     OrgDirectoryEntry,
     Plan,
     ReferralRecord,
@@ -180,3 +182,23 @@ def latest_snapshot(session: Session, scope: Scope, year: int) -> Snapshot | Non
 def snapshot_content(snapshot: Snapshot) -> dict[str, Any]:
     content: dict[str, Any] = json.loads(snapshot.content)
     return content
+
+
+def allowance_rows(session: Session, scope: Scope, year: int) -> list[PaymentRow]:
+    """The year's allowance payments of an org, or of every member of a consortium
+    (index on (org_id | consortium_id, fiscal_year))."""
+    column = (
+        AllowancePayment.org_id if scope.kind is ScopeKind.ORG else AllowancePayment.consortium_id
+    )
+    return [
+        PaymentRow(r.org_id, r.person_key, r.activity_type, r.days, r.allowance_yen)
+        for r in session.execute(
+            sa.select(
+                AllowancePayment.org_id,
+                AllowancePayment.person_key,
+                AllowancePayment.activity_type,
+                AllowancePayment.days,
+                AllowancePayment.allowance_yen,
+            ).where(column == scope.id, AllowancePayment.fiscal_year == year)
+        )
+    ]

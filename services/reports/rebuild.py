@@ -32,6 +32,7 @@ from services.reports.domain.access import ScopeKind
 from services.reports.domain.facts import TIME_FIELDS
 from services.reports.domain.referrals import STATUS_EVENTS
 from services.reports.models import (
+    AllowancePayment,
     Fact,
     OrgDirectoryEntry,
     PersonMonth,
@@ -40,13 +41,21 @@ from services.reports.models import (
     StoredEvent,
     Tally,
 )
-from services.reports.projection import apply_referral, facts_for
+from services.reports.projection import apply_referral, facts_for, record_payment
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BATCH = 5000
-DERIVED = (Tally, PersonMonth, PersonSet, Fact, ReferralRecord, OrgDirectoryEntry)
+DERIVED = (
+    Tally,
+    PersonMonth,
+    PersonSet,
+    Fact,
+    AllowancePayment,
+    ReferralRecord,
+    OrgDirectoryEntry,
+)
 """Everything a rebuild recomputes; targets, plans and snapshots are not derived."""
 
 
@@ -130,7 +139,9 @@ def rebuild(session: Session) -> RebuildStats:
                 consortium_id = row.consortium_id or (
                     consortia.get(row.org_id) if row.org_id else None
                 )
-                rows.extend(facts_for(row.event_id, row.type, data, row.org_id, consortium_id))
+                found = facts_for(row.event_id, row.type, data, row.org_id, consortium_id)
+                record_payment(session, row.event_id, row.type, data, row.org_id, consortium_id)
+                rows.extend(found)
             except (UnusableEvent, ValueError, AttributeError) as exc:
                 _skip(stats, row, exc)
         if rows:

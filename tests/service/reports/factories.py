@@ -148,6 +148,8 @@ class Person:
         *,
         checkpoint_months: int | None = None,
         retained: bool | None = None,
+        allowance_yen: int | None = None,
+        days: int | None = None,
     ) -> Event:
         activity_id = uuid.uuid4()
         return self._fact(
@@ -159,8 +161,8 @@ class Person:
                 "occurred_at": _iso(at),
                 "fiscal_year": fiscal_year_of(at),
                 "accompanied": False,
-                "allowance_yen": None,
-                "days": None,
+                "allowance_yen": allowance_yen,
+                "days": days,
                 "checkpoint_months": checkpoint_months,
                 "retained": retained,
             },

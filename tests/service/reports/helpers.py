@@ -12,6 +12,7 @@ from common.messaging.consumer import EventConsumer
 from common.messaging.envelope import Event
 from services.reports.consumers import HANDLERS
 from services.reports.models import (
+    AllowancePayment,
     Fact,
     OrgDirectoryEntry,
     PersonMonth,
@@ -23,7 +24,15 @@ from services.reports.models import (
 )
 
 CONSUMER = "reports"
-DERIVED = (Fact, PersonSet, PersonMonth, Tally, ReferralRecord, OrgDirectoryEntry)
+DERIVED = (
+    Fact,
+    PersonSet,
+    PersonMonth,
+    Tally,
+    AllowancePayment,
+    ReferralRecord,
+    OrgDirectoryEntry,
+)
 
 
 def consume(sessions: sessionmaker[Session], events: Iterable[Event]) -> int:
