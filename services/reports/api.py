@@ -102,6 +102,17 @@ def funnel(query: ReportQuery) -> Response:
     return jsonify(reports.funnel(db(), current_principal(), query, threshold()))
 
 
+@bp.get("/reports/ladder")
+@endpoint(
+    "The ladder 相談 → 職場見学 → カントリーワーク → 体験就労 → 求職活動 → 進路決定 → 定着: "
+    "persons reaching each rung in the year and the median days on it",
+    query=ReportQuery,
+    tags=TAGS,
+)
+def ladder(query: ReportQuery) -> Response:
+    return jsonify(reports.ladder_report(db(), current_principal(), query, threshold()))
+
+
 @bp.get("/reports/monthly")
 @endpoint("KPI figures by month within a fiscal year", query=ReportQuery, tags=TAGS)
 def monthly(query: ReportQuery) -> Response:
@@ -120,7 +131,7 @@ def referral_flow(query: ReportQuery) -> Response:
 
 @bp.get("/reports/charts/<name>")
 @endpoint(
-    "Data for a chart and its table alternative: targets, funnel, referral-flow",
+    "Data for a chart and its table alternative: targets, funnel, referral-flow, ladder",
     query=ReportQuery,
     tags=TAGS,
 )

@@ -230,3 +230,22 @@ class AllowancePayment(Base):
     occurred_at: Mapped[datetime]
     days: Mapped[int | None]
     allowance_yen: Mapped[int] = mapped_column(sa.BigInteger())
+
+
+class LadderStep(Base):
+    """When a person first reached a rung of the ladder at a member (the date of the fact
+    that put them there; docs/reports.md, "The ladder"). Kept by the earliest date."""
+
+    __tablename__ = "report_ladder"
+    __table_args__ = (
+        sa.Index("ix_report_ladder_org_year", "org_id", "fiscal_year"),
+        sa.Index("ix_report_ladder_consortium_year", "consortium_id", "fiscal_year"),
+        sa.Index("ix_report_ladder_person", "person_key"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    person_key: Mapped[str] = mapped_column(SUBJECT, primary_key=True)
+    rung: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    consortium_id: Mapped[uuid.UUID | None]
+    reached_at: Mapped[datetime]
+    fiscal_year: Mapped[int]

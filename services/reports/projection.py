@@ -27,10 +27,12 @@ from common.orgdirectory import ORG_EVENT_TYPES, apply_org_event
 from services.reports.domain.access import ScopeKind
 from services.reports.domain.allowances import payment_of
 from services.reports.domain.facts import facts_of
+from services.reports.domain.ladder import rungs_of
 from services.reports.domain.referrals import STATUS_EVENTS
 from services.reports.models import (
     AllowancePayment,
     Fact,
+    LadderStep,
     OrgDirectoryEntry,
     PersonMonth,
     PersonSet,
@@ -148,6 +150,7 @@ def facts_for(
 def count_event(session: Session, event: Event) -> None:
     consortium_id = consortium_of(session, event)
     record_payment(session, event.id, event.type, event.data, event.org_id, consortium_id)
+    record_rung(session, event.type, event.data, event.org_id, consortium_id)
     rows = fact_rows(event, consortium_id)
     if not rows:
         return
@@ -190,13 +193,54 @@ def record_payment(
     )
 
 
+def record_rung(
+    session: Session,
+    event_type: str,
+    data: dict[str, Any],
+    org_id: uuid.UUID | None,
+    consortium_id: uuid.UUID | None,
+) -> None:
+    """Keep the earliest date a person reached a rung at an org: an upsert that keeps the
+    smaller date, so events may arrive in any order."""
+    step = rungs_of(event_type, data)
+    if step is None or org_id is None:
+        return
+    table = cast(sa.Table, LadderStep.__table__)
+    stmt = insert_for(session, LadderStep).values(
+        org_id=org_id,
+        person_key=step.person_key,
+        rung=step.rung,
+        consortium_id=consortium_id,
+        reached_at=step.reached_at,
+        fiscal_year=step.fiscal_year,
+    )
+    earlier = stmt.excluded.reached_at < table.c.reached_at
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["org_id", "person_key", "rung"],
+            set_={
+                "reached_at": sa.case(
+                    (earlier, stmt.excluded.reached_at), else_=table.c.reached_at
+                ),
+                "fiscal_year": sa.case(
+                    (earlier, stmt.excluded.fiscal_year), else_=table.c.fiscal_year
+                ),
+                "consortium_id": sa.func.coalesce(
+                    table.c.consortium_id, stmt.excluded.consortium_id
+                ),
+            },
+        )
+    )
+
+
 def resolve_pending(session: Session, org_id: uuid.UUID, consortium_id: uuid.UUID) -> None:
     """Facts of an org heard of before its consortium was: count them for it now."""
-    session.execute(
-        sa.update(AllowancePayment)
-        .where(AllowancePayment.org_id == org_id, AllowancePayment.consortium_id.is_(None))
-        .values(consortium_id=consortium_id)
-    )
+    for model in (AllowancePayment, LadderStep):
+        session.execute(
+            sa.update(model)
+            .where(model.org_id == org_id, model.consortium_id.is_(None))
+            .values(consortium_id=consortium_id)
+        )
     pending = session.scalars(
         sa.select(Fact)
         .where(Fact.org_id == org_id, Fact.consortium_id.is_(None))

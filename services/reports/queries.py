@@ -20,6 +20,7 @@ from services.reports.domain.referrals import ReferralTimes
 from services.reports.domain.report import Counts, kpi_report
 from services.reports.models import (
     AllowancePayment,
+    LadderStep,
     OrgDirectoryEntry,
     Plan,
     ReferralRecord,
@@ -200,5 +201,23 @@ def allowance_rows(session: Session, scope: Scope, year: int) -> list[PaymentRow
                 AllowancePayment.days,
                 AllowancePayment.allowance_yen,
             ).where(column == scope.id, AllowancePayment.fiscal_year == year)
+        )
+    ]
+
+
+def ladder_dates(session: Session, scope: Scope, year: int) -> list[tuple[str, str, datetime]]:
+    """(person key, rung, first date) of every person with a rung in the year in the
+    scope — all their rungs, so the time on a rung can run into a later year. A consortium
+    takes each person's earliest date over its members."""
+    column = LadderStep.org_id if scope.kind is ScopeKind.ORG else LadderStep.consortium_id
+    persons = sa.select(LadderStep.person_key).where(
+        column == scope.id, LadderStep.fiscal_year == year
+    )
+    return [
+        (person_key, rung, at)
+        for person_key, rung, at in session.execute(
+            sa.select(LadderStep.person_key, LadderStep.rung, sa.func.min(LadderStep.reached_at))
+            .where(column == scope.id, LadderStep.person_key.in_(persons))
+            .group_by(LadderStep.person_key, LadderStep.rung)
         )
     ]

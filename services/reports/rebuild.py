@@ -34,6 +34,7 @@ from services.reports.domain.referrals import STATUS_EVENTS
 from services.reports.models import (
     AllowancePayment,
     Fact,
+    LadderStep,
     OrgDirectoryEntry,
     PersonMonth,
     PersonSet,
@@ -41,7 +42,7 @@ from services.reports.models import (
     StoredEvent,
     Tally,
 )
-from services.reports.projection import apply_referral, facts_for, record_payment
+from services.reports.projection import apply_referral, facts_for, record_payment, record_rung
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,10 +54,13 @@ DERIVED = (
     PersonSet,
     Fact,
     AllowancePayment,
+    LadderStep,
     ReferralRecord,
     OrgDirectoryEntry,
 )
 """Everything a rebuild recomputes; targets, plans and snapshots are not derived."""
+LADDER_ONLY = ("case.stage_changed",)
+"""Types that count no KPI fact but date a rung of the ladder."""
 
 
 @dataclass
@@ -130,7 +134,7 @@ def rebuild(session: Session) -> RebuildStats:
     # 3. Facts, derived again from each event, inserted in bulk. The envelope's ids were
     #    kept in columns when the event was stored; only ``data`` is read from the body.
     facts = cast(sa.Table, Fact.__table__)
-    for batch in _stored(session, tuple(TIME_FIELDS)):
+    for batch in _stored(session, (*TIME_FIELDS, *LADDER_ONLY)):
         rows: list[dict[str, Any]] = []
         for row in batch:
             stats.events += 1
@@ -141,6 +145,7 @@ def rebuild(session: Session) -> RebuildStats:
                 )
                 found = facts_for(row.event_id, row.type, data, row.org_id, consortium_id)
                 record_payment(session, row.event_id, row.type, data, row.org_id, consortium_id)
+                record_rung(session, row.type, data, row.org_id, consortium_id)
                 rows.extend(found)
             except (UnusableEvent, ValueError, AttributeError) as exc:
                 _skip(stats, row, exc)

@@ -169,6 +169,35 @@ class Person:
             at,
         )
 
+    def stage_changed(
+        self,
+        changed_at: datetime,
+        from_stage: str,
+        to_stage: str,
+        *,
+        record: str | None = None,
+        record_type: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> Event:
+        """A stage change; ``recorded_at`` (when it was typed) defaults to ``changed_at``."""
+        recorded = recorded_at or changed_at
+        return self._fact(
+            "case.stage_changed",
+            self.case_id,
+            {
+                "changed_at": _iso(changed_at),
+                "fiscal_year": fiscal_year_of(changed_at),
+                "from_stage": from_stage,
+                "to_stage": to_stage,
+                "kind": "set" if record is None else "advance",
+                "recorded_at": _iso(recorded),
+                "record": record,
+                "record_id": None if record is None else str(uuid.uuid4()),
+                "record_type": record_type,
+            },
+            recorded,
+        )
+
     def outcome(
         self,
         at: datetime,

@@ -14,6 +14,7 @@ from services.reports.consumers import HANDLERS
 from services.reports.models import (
     AllowancePayment,
     Fact,
+    LadderStep,
     OrgDirectoryEntry,
     PersonMonth,
     PersonSet,
@@ -30,6 +31,7 @@ DERIVED = (
     PersonMonth,
     Tally,
     AllowancePayment,
+    LadderStep,
     ReferralRecord,
     OrgDirectoryEntry,
 )
