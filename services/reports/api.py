@@ -13,9 +13,18 @@ from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.service import current_principal, db, service_context
 from services.reports.models import AuditEntry
-from services.reports.operations import allowances, exports, reports, snapshots, targets
+from services.reports.operations import (
+    allowances,
+    exports,
+    members,
+    reports,
+    snapshots,
+    targets,
+)
 from services.reports.schemas import (
     ExportQuery,
+    MembershipBody,
+    MembersQuery,
     ReportQuery,
     SnapshotBody,
     SnapshotListQuery,
@@ -80,6 +89,38 @@ def allowances_csv(query: ReportQuery) -> Response:
 @endpoint("The allowance ledger as an Excel workbook", query=ReportQuery, tags=TAGS)
 def allowances_xlsx(query: ReportQuery) -> Response:
     return _download(allowances.export_allowances(db(), current_principal(), query, "xlsx"))
+
+
+@bp.get("/reports/members")
+@endpoint(
+    "The consortium's members and their figures per plan year, each from its start",
+    query=MembersQuery,
+    tags=TAGS,
+)
+def member_tables(query: MembersQuery) -> Response:
+    return jsonify(members.members_report(db(), current_principal(), query, threshold()))
+
+
+@bp.get("/reports/members.csv")
+@endpoint("The member tables as CSV (UTF-8 with BOM)", query=MembersQuery, tags=TAGS)
+def members_csv(query: MembersQuery) -> Response:
+    return _download(members.export_members(db(), current_principal(), query, "csv", threshold()))
+
+
+@bp.get("/reports/members.xlsx")
+@endpoint("The member tables as an Excel workbook", query=MembersQuery, tags=TAGS)
+def members_xlsx(query: MembersQuery) -> Response:
+    return _download(members.export_members(db(), current_principal(), query, "xlsx", threshold()))
+
+
+@bp.put("/reports/members/<uuid:org_id>")
+@endpoint(
+    "Set when a member's figures start counting (consortium admin); null: its registration",
+    body=MembershipBody,
+    tags=TAGS,
+)
+def set_member_start(org_id: uuid.UUID, body: MembershipBody) -> Response:
+    return jsonify(members.set_start(db(), current_principal(), org_id, body))
 
 
 @bp.get("/reports/targets")

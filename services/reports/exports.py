@@ -267,3 +267,64 @@ def allowances_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
     words = ALLOWANCE_WORDS["en" if lang == "en" else "ja"]
     widths = (12, 10, 30, 38, 8, 8, 8) + (16,) * (len(header) - 7)
     return to_xlsx(header, rows, title=words["sheet"], widths=widths)
+
+
+# --- member tables -----------------------------------------------------------------------
+
+MEMBER_WORDS = {
+    "ja": {
+        "year": "年度",
+        "org": "団体",
+        "starts_on": "加入日",
+        "status": "区分",
+        "member": "通年",
+        "partial": "年度途中から",
+        "before": "加入前",
+        "sheet": "団体別",
+    },
+    "en": {
+        "year": "Fiscal year",
+        "org": "Member",
+        "starts_on": "Member since",
+        "status": "Membership",
+        "member": "Whole year",
+        "partial": "From its start",
+        "before": "Not yet a member",
+        "sheet": "Members",
+    },
+}
+
+
+def _member_table(report: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
+    """A line per (fiscal year of the plan, member): its figures from its start; a year
+    before it joined has no figures."""
+    w = MEMBER_WORDS["en" if lang == "en" else "ja"]
+    kpis = report["kpis"]
+    header = [w["year"], w["org"], w["starts_on"], w["status"]] + [_label(k, lang) for k in kpis]
+    rows: list[list[Any]] = []
+    for index, year in enumerate(report["plan"]["fiscal_years"]):
+        for member in report["members"]:
+            cell = member["years"][index]
+            figures = cell["figures"] or {}
+            rows.append(
+                [
+                    _year_label(year, lang),
+                    member["name"],
+                    member["starts_on"] or "",
+                    w[cell["status"]],
+                    *(figures.get(k["kpi"], "") for k in kpis),
+                ]
+            )
+    return header, rows
+
+
+def members_csv(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _member_table(report, lang)
+    return to_csv(header, rows)
+
+
+def members_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _member_table(report, lang)
+    words = MEMBER_WORDS["en" if lang == "en" else "ja"]
+    widths = (12, 30, 12, 12) + (18,) * (len(header) - 4)
+    return to_xlsx(header, rows, title=words["sheet"], widths=widths)

@@ -18,7 +18,7 @@ order the events arrive in.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -249,3 +249,19 @@ class LadderStep(Base):
     consortium_id: Mapped[uuid.UUID | None]
     reached_at: Mapped[datetime]
     fiscal_year: Mapped[int]
+
+
+class Membership(Base):
+    """When a member's figures start counting in the consortium's member tables: the date
+    the consortium admin set, else the date (JST) of the org's ``org.registered``."""
+
+    __tablename__ = "report_memberships"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    consortium_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    registered_at: Mapped[datetime | None]
+    """``org.registered``'s time (derived from the event; the earliest heard)."""
+    starts_on: Mapped[date | None]
+    """Set by the consortium admin (a member joining mid-plan); None: from registration."""
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[uuid.UUID | None]

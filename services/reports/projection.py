@@ -33,6 +33,7 @@ from services.reports.models import (
     AllowancePayment,
     Fact,
     LadderStep,
+    Membership,
     OrgDirectoryEntry,
     PersonMonth,
     PersonSet,
@@ -96,6 +97,7 @@ def project(session: Session, event: Event) -> None:
     """Bring every aggregate up to date with one (newly stored) event."""
     if event.type in ORG_EVENT_TYPES:
         apply_org_event(session, OrgDirectoryEntry, event)
+        record_membership(session, event)
         org_id = _uuid(event.data.get("org_id"))
         consortium_id = _uuid(event.data.get("consortium_id"))
         if org_id is not None and consortium_id is not None:
@@ -104,6 +106,38 @@ def project(session: Session, event: Event) -> None:
         apply_referral(session, event)
     else:
         count_event(session, event)
+
+
+def record_membership(session: Session, event: Event) -> None:
+    """Every org of a consortium is a member; ``org.registered`` dates it (the earliest
+    heard). The start date a consortium admin set is never touched here."""
+    org_id = _uuid(event.data.get("org_id"))
+    consortium_id = _uuid(event.data.get("consortium_id"))
+    if org_id is None or consortium_id is None:
+        return
+    registered = event.occurred_at if event.type == "org.registered" else None
+    table = cast(sa.Table, Membership.__table__)
+    stmt = insert_for(session, Membership).values(
+        org_id=org_id, consortium_id=consortium_id, registered_at=registered
+    )
+    earlier = sa.or_(
+        table.c.registered_at.is_(None), stmt.excluded.registered_at < table.c.registered_at
+    )
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["org_id"],
+            set_={
+                "consortium_id": stmt.excluded.consortium_id,
+                "registered_at": sa.case(
+                    (
+                        sa.and_(stmt.excluded.registered_at.is_not(None), earlier),
+                        stmt.excluded.registered_at,
+                    ),
+                    else_=table.c.registered_at,
+                ),
+            },
+        )
+    )
 
 
 # --- facts -----------------------------------------------------------------------------

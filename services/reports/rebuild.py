@@ -42,7 +42,13 @@ from services.reports.models import (
     StoredEvent,
     Tally,
 )
-from services.reports.projection import apply_referral, facts_for, record_payment, record_rung
+from services.reports.projection import (
+    apply_referral,
+    facts_for,
+    record_membership,
+    record_payment,
+    record_rung,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -119,7 +125,9 @@ def rebuild(session: Session) -> RebuildStats:
     for batch in _stored(session, ORG_EVENT_TYPES):
         for row in batch:
             stats.events += 1
-            apply_org_event(session, OrgDirectoryEntry, Event.from_json(row.body))
+            org_event = Event.from_json(row.body)
+            apply_org_event(session, OrgDirectoryEntry, org_event)
+            record_membership(session, org_event)
         session.flush()
     consortia = dict(
         session.execute(sa.select(OrgDirectoryEntry.org_id, OrgDirectoryEntry.consortium_id)).all()
