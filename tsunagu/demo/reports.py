@@ -4,7 +4,8 @@
   targets for 令和2年度 (consultation persons 30, job seekers 10, paths decided 5) and
   rising targets after; the Kagoshima consortium has consortium-wide targets too.
 - Yamanashi's consortium: LINE friends 15 / 100 / 100 and group programme 1 / 8 / 16 over
-  its plan period 令和6〜8年度.
+  its plan period 令和6〜8年度; its family association joins in year 2 (counted from
+  1 June 2025 in the member tables).
 - History: the Support Station's admin imports last years' consultation records from its
   old spreadsheet (the cases service's import), then records job searches and paths
   decided for some of those people — all through the gateway API, so every figure reaches
@@ -228,12 +229,41 @@ def seed_outcomes(admin: GatewayClient) -> None:
                 break
 
 
+YAMANASHI_LATE_MEMBER = "yamanashi.family"
+YAMANASHI_LATE_START = "2025-06-01"
+"""Yamanashi adds a member in year 2 of its plan (令和7年度): the family association."""
+
+
+def seed_membership(ctx: DemoContext) -> None:
+    """The consortium admin sets when the member that joined mid-plan starts counting,
+    once the reports have heard of it (its org.registered)."""
+    org_id = ctx.orgs.get(YAMANASHI_LATE_MEMBER)
+    if org_id is None:
+        return
+    admin = ctx.as_user("yamanashi.center.admin")
+    year = YAMANASHI_START + 1
+    known = _wait(
+        admin,
+        f"/reports/members?fiscal_year={year}",
+        lambda view: any(m["org_id"] == org_id for m in view.get("members", [])),
+        timeout=30,
+    )
+    if not any(m["org_id"] == org_id for m in known.get("members", [])):
+        log.warning("demo membership start skipped: the reports have not heard of the member")
+        return
+    admin.put(f"/reports/members/{org_id}", {"starts_on": YAMANASHI_LATE_START})
+
+
 def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
 def seed(ctx: DemoContext) -> None:
     seed_targets(ctx)
+    try:
+        seed_membership(ctx)
+    except ApiFailure as failure:
+        log.warning("demo membership start skipped: %s", failure)
     try:
         seed_history(ctx)
     except ApiFailure as failure:

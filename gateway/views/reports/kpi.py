@@ -12,6 +12,7 @@ from gateway import apiclient as api
 from gateway.apiclient import ApiError
 from gateway.i18n import locale
 from gateway.views.reports import bp, kpi_label, manages, scopes, selection, years
+from gateway.views.reports.allowances import accountable_scopes
 from gateway.views.reports.charts import hbar_chart, target_charts
 
 
@@ -68,6 +69,7 @@ def index() -> str:
         monthly=monthly,
         snapshots=(snapshots or {}).get("items", []),
         manages=manages(scope),
+        ledger_readable=bool(accountable_scopes()),
         export_query=f"fiscal_year={year}&scope={scope}&lang={locale()}",
         label=kpi_label,
     )
