@@ -8,6 +8,8 @@ import uuid
 from flask import Flask
 
 from services.reports.domain.allowances import PaymentRow, ledger
+from services.reports.domain.plan import PlanPeriod
+from services.reports.domain.report import kpi_report
 from tests.unit.gateway.pages.harness import BARE_UUID, FakeServices, html, sign_in, visible_text
 
 
@@ -77,12 +79,13 @@ def test_an_empty_year_says_so(app: Flask, services: FakeServices) -> None:
 
 
 def test_the_reports_page_links_to_the_ledger(app: Flask, services: FakeServices) -> None:
-    from tests.unit.gateway.pages.test_reports_kpi_page import (  # the KPI page's own answer
-        test_line_refollows_and_blocks_sit_under_line_friends as kpi_page,
-    )
-
-    kpi_page(app, services)
     staff = sign_in(app, services, role="staff")
-    assert "/reports/allowances?fiscal_year=2020" in html(
-        staff.get("/reports/?fiscal_year=2020&scope=org")
+    report = kpi_report(2020, PlanPeriod(2020, 3), {}, {})
+    services.reports.on(
+        "GET",
+        "/reports/kpi",
+        report | {"scope": "org", "scope_name": "NPOサポステ", "as_of": None, "suppressed": False},
     )
+    page = html(staff.get("/reports/?fiscal_year=2020&scope=org"))
+    assert "/reports/allowances?fiscal_year=2020" in page
+    assert "/reports/members?" not in page  # the member tables belong to the consortium view
