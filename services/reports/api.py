@@ -154,6 +154,18 @@ def ladder(query: ReportQuery) -> Response:
     return jsonify(reports.ladder_report(db(), current_principal(), query, threshold()))
 
 
+@bp.get("/reports/ladder.csv")
+@endpoint("The ladder as CSV (UTF-8 with BOM)", query=ReportQuery, tags=TAGS)
+def ladder_csv(query: ReportQuery) -> Response:
+    return _download(exports.export_ladder(db(), current_principal(), query, "csv", threshold()))
+
+
+@bp.get("/reports/ladder.xlsx")
+@endpoint("The ladder as an Excel workbook", query=ReportQuery, tags=TAGS)
+def ladder_xlsx(query: ReportQuery) -> Response:
+    return _download(exports.export_ladder(db(), current_principal(), query, "xlsx", threshold()))
+
+
 @bp.get("/reports/monthly")
 @endpoint("KPI figures by month within a fiscal year", query=ReportQuery, tags=TAGS)
 def monthly(query: ReportQuery) -> Response:

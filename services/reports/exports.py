@@ -328,3 +328,49 @@ def members_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
     words = MEMBER_WORDS["en" if lang == "en" else "ja"]
     widths = (12, 30, 12, 12) + (18,) * (len(header) - 4)
     return to_xlsx(header, rows, title=words["sheet"], widths=widths)
+
+
+# --- the ladder -------------------------------------------------------------------------
+
+LADDER_WORDS = {
+    "ja": {
+        "year": "年度",
+        "rung": "段階",
+        "persons": "到達した実人数",
+        "moved_on": "次へ進んだ人数",
+        "median_days": "段階の日数（中央値）",
+        "still_here": "留まっている人数",
+        "median_days_so_far": "現在までの日数（中央値）",
+        "sheet": "支援の段階",
+    },
+    "en": {
+        "year": "Fiscal year",
+        "rung": "Rung",
+        "persons": "Persons reaching it",
+        "moved_on": "Moved on",
+        "median_days": "Median days on the rung",
+        "still_here": "Still on it",
+        "median_days_so_far": "Median days so far",
+        "sheet": "Ladder",
+    },
+}
+LADDER_FIELDS = ("persons", "moved_on", "median_days", "still_here", "median_days_so_far")
+
+
+def _ladder_table(report: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
+    w = LADDER_WORDS["en" if lang == "en" else "ja"]
+    header = [w["year"], w["rung"], *(w[f] for f in LADDER_FIELDS)]
+    year = _year_label(report, lang)
+    rows = [[year, _label(r, lang), *(r[f] for f in LADDER_FIELDS)] for r in report["rungs"]]
+    return header, rows
+
+
+def ladder_csv(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _ladder_table(report, lang)
+    return to_csv(header, rows)
+
+
+def ladder_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _ladder_table(report, lang)
+    words = LADDER_WORDS["en" if lang == "en" else "ja"]
+    return to_xlsx(header, rows, title=words["sheet"], widths=(12, 18, 16, 16, 20, 16, 22))

@@ -4,11 +4,14 @@ that put the person there (a stage change an activity caused: the activity's dat
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import uuid
 
 import pytest
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.messaging.envelope import Event
@@ -153,3 +156,25 @@ def test_refusals(client: FlaskClient, climb: Climb) -> None:
         assert response.content_type == "application/problem+json"
     volunteer = make_principal(climb.npo, role="volunteer")
     assert client.get("/reports/ladder", headers=auth_header(volunteer)).status_code == 403
+
+
+def test_the_ladder_as_csv_and_xlsx(client: FlaskClient, climb: Climb) -> None:
+    staff = make_principal(climb.npo, role="staff")
+    response = client.get("/reports/ladder.csv?fiscal_year=2020", headers=auth_header(staff))
+    assert response.status_code == 200
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["年度", "段階", "到達した実人数"]
+    assert rows[1][:5] == ["令和2年度", "相談", "2", "2", "15.0"]
+    assert len(rows) == 1 + 7
+    center = make_principal(climb.center, role="staff")
+    hidden = client.get(
+        "/reports/ladder.csv?fiscal_year=2020&scope=consortium", headers=auth_header(center)
+    )
+    assert list(csv.reader(io.StringIO(hidden.data.decode("utf-8-sig"))))[1][2] == "<5"
+    book = client.get("/reports/ladder.xlsx?fiscal_year=2020&lang=en", headers=auth_header(staff))
+    sheet = load_workbook(io.BytesIO(book.data)).active
+    assert sheet is not None
+    assert (sheet.title, sheet["B2"].value) == ("Ladder", "Consultation")
+    refused = client.get("/reports/ladder.csv?fiscal_year=abc", headers=auth_header(staff))
+    assert refused.status_code == 422

@@ -56,6 +56,7 @@ def test_the_ladder_chart_and_table(app: Flask, services: FakeServices) -> None:
     cells = re.findall(r'<td class="n">(.*?)</td>', first[: first.index("</tr>")])
     # 2 persons, both moved on, median 15 days, none still there.
     assert cells[:4] == ["2", "2", "15日", "0"]
+    assert "/api/v1/reports/ladder.csv?fiscal_year=2020&amp;scope=org&amp;lang=ja" in section
     assert "Median" not in text
     assert "days" not in text
 
