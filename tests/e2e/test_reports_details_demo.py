@@ -93,3 +93,23 @@ def test_yamanashis_member_counts_from_its_start(demo: MadeRun) -> None:
     text = _page_text(admin, "/reports/members?fiscal_year=2025")
     assert "加入前" in text
     assert "年度途中から" in text
+
+
+def test_kagoshimas_members_count_from_the_plans_first_day(demo: MadeRun) -> None:
+    """The Support Station's imported history is in the member tables: the consortium admin
+    dated the memberships back to 1 April 2020."""
+    admin = _client(demo, "kagoshima.center.admin")
+    tables = _eventually(
+        lambda: admin.get("/reports/members?fiscal_year=2020"),
+        lambda body: bool(body["members"]) and all(m["start_set"] for m in body["members"]),
+    )
+    assert {m["starts_on"] for m in tables["members"]} == {"2020-04-01"}
+    year = fiscal_year_of(utcnow()) - 1
+    recent = admin.get(f"/reports/members?fiscal_year={year}")
+    consulted = [
+        y["figures"]["consulted_persons"]
+        for m in recent["members"]
+        for y in m["years"]
+        if y["fiscal_year"] == year
+    ]
+    assert sum(consulted) > 0, recent
