@@ -43,6 +43,7 @@ SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "reports": (
             *ORG_EVENTS,
             *CASE_LIFECYCLE,
+            "case.stage_changed",
             "contact.logged",
             "activity.recorded",
             "outcome.recorded",
