@@ -24,6 +24,7 @@ from services.line.schemas import (
     ChannelQuery,
     CloseBody,
     ConversationQuery,
+    FriendsQuery,
     MessageBody,
 )
 
@@ -98,6 +99,16 @@ def get_channel(channel_id: uuid.UUID) -> Response:
 )
 def update_channel(channel_id: uuid.UUID, body: ChannelPatch) -> Response:
     return jsonify(channels.update_channel(db(), current_principal(), _deps(), channel_id, body))
+
+
+@bp.get("/line/channels/<uuid:channel_id>/friends")
+@endpoint(
+    "A fiscal year's friends: new friends (each LINE user once), re-follows, blocks",
+    query=FriendsQuery,
+    tags=TAGS,
+)
+def channel_friends(channel_id: uuid.UUID, query: FriendsQuery) -> Response:
+    return jsonify(channels.friends(db(), current_principal(), channel_id, query.fiscal_year))
 
 
 # --- the desk's conversations -------------------------------------------------------------

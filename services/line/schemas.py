@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from common.schemas import Body, PageQuery
+from common.schemas import Body, PageQuery, Query
 from services.line.domain.hours import Hours, parse_hhmm
 from services.line.domain.sending import MAX_TEXT_LENGTH
 
@@ -79,6 +79,10 @@ class ChannelPatch(Body):
 
 class ChannelQuery(PageQuery):
     org_id: uuid.UUID | None = None
+
+
+class FriendsQuery(Query):
+    fiscal_year: int = Field(ge=2000, le=2100)
 
 
 class ConversationQuery(PageQuery):

@@ -17,7 +17,15 @@ from common.pagination import keyset_list
 from common.permissions import Perm
 from common.principal import Principal
 from services.line.domain.sending import quota_warning
-from services.line.models import AuditEntry, Channel, ChannelSecret, Delivery, OrgDirectoryEntry
+from services.line.models import (
+    AuditEntry,
+    Channel,
+    ChannelSecret,
+    Delivery,
+    FriendLedgerEntry,
+    LineUser,
+    OrgDirectoryEntry,
+)
 from services.line.operations import LineDeps
 from services.line.operations.common import hours_of, iso, managed_channel, may_manage
 from services.line.schemas import ChannelCreate, ChannelPatch, ChannelQuery, HoursBody
@@ -196,3 +204,38 @@ def update_channel(
     )
     session.commit()
     return shape(session, channel, deps)
+
+
+def friends(
+    session: Session, principal: Principal, channel_id: uuid.UUID, fiscal_year: int
+) -> dict[str, Any]:
+    """The friend ledger of one fiscal year (JST): new friends, each LINE user once (the KPI
+    LINEの友達ユーザー数), with re-follows and blocks beside it, and the friends today."""
+    channel = managed_channel(session, principal, channel_id)
+    in_year = sa.and_(
+        FriendLedgerEntry.channel_id == channel.id,
+        FriendLedgerEntry.fiscal_year == fiscal_year,
+    )
+
+    def count(kind: str, distinct: bool = False) -> int:
+        what = (
+            sa.func.count(sa.distinct(FriendLedgerEntry.line_user_id))
+            if distinct
+            else sa.func.count()
+        )
+        stmt = sa.select(what).select_from(FriendLedgerEntry)
+        return int(session.scalar(stmt.where(in_year, FriendLedgerEntry.kind == kind)) or 0)
+
+    now = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(LineUser)
+        .where(LineUser.channel_id == channel.id, LineUser.friend.is_(True))
+    )
+    return {
+        "channel_id": str(channel.id),
+        "fiscal_year": fiscal_year,
+        "new_friends": count("follow", distinct=True),
+        "refollows": count("refollow"),
+        "blocks": count("unfollow"),
+        "friends_now": int(now or 0),
+    }

@@ -77,6 +77,7 @@ RAW_KEPT_DAYS = 30
 """Raw events are erased (their columns stay, for deduplication) a month after they arrived:
 long after LINE's last redelivery, long enough to diagnose a flagged one."""
 SQLITE_GAP_SECONDS = 0.005
+PG_COMMIT_EVERY = 20
 MEDIA_TYPES = frozenset({"image", "video", "audio", "file"})
 
 
@@ -158,15 +159,20 @@ def apply_pending(factory: sessionmaker[Session], deps: LineDeps, limit: int = A
     applied = 0
     # SQLite has one writer at a time and its waiters poll with growing sleeps: a short gap
     # after each event lets the webhook's inserts in, instead of queueing behind a batch.
-    gap = SQLITE_GAP_SECONDS if _is_sqlite(factory) else 0.0
-    # One session for the round, a transaction per event: the channel and the org directory
-    # entry stay loaded from one event to the next.
+    on_sqlite = _is_sqlite(factory)
+    # SQLite: a transaction per event and a gap after it, so the webhook's inserts get the one
+    # write lock between events. PostgreSQL: rows are locked, not the table, so events are
+    # committed a few at a time (each still in its own savepoint) to spare commits.
+    gap = SQLITE_GAP_SECONDS if on_sqlite else 0.0
+    every = 1 if on_sqlite else PG_COMMIT_EVERY
+    # One session for the round: the channel and the org directory entry stay loaded.
     with factory() as session:
-        for seq, raw in pending:
+        for n, (seq, raw) in enumerate(pending, start=1):
             parsed = parse_event(deps.box.open(raw))
-            applied += apply_one(session, deps, seq, parsed)
+            applied += apply_one(session, deps, seq, parsed, commit=n % every == 0)
             if gap:
                 time.sleep(gap)
+        session.commit()
     return applied
 
 
@@ -180,6 +186,8 @@ def apply_one(
     deps: LineDeps,
     seq: int,
     parsed: tuple[Any, str, str | None] | None = None,
+    *,
+    commit: bool = True,
 ) -> int:
     row = session.scalar(
         sa.select(WebhookEvent)
@@ -187,12 +195,14 @@ def apply_one(
         .with_for_update(skip_locked=True)
     )
     if row is None:  # another worker has it, or had it
-        session.rollback()
+        if commit:
+            session.commit()  # ends the read (and SQLite's lock); keeps what came before
         return 0
     event, status, problem = parsed or parse_event(deps.box.open(row.raw))
     if event is None:
         _finish(row, status, problem, deps.clock())
-        session.commit()
+        if commit:
+            session.commit()
         return 0
     try:
         with session.begin_nested():
@@ -204,7 +214,8 @@ def apply_one(
         )
         status, problem = "failed", f"could not be applied: {type(exc).__name__}"
     _finish(row, status, problem, deps.clock())
-    session.commit()
+    if commit:
+        session.commit()
     return 1 if status == "applied" else 0
 
 

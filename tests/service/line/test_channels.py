@@ -93,6 +93,8 @@ def test_staff_and_other_orgs_cannot_see_or_change_a_channel(desk: Desk) -> None
     for who in (stranger, other_consortium, desk.staff):
         assert desk.as_(who, "GET", path).status_code == 404
         assert desk.as_(who, "PATCH", path, json={"name": "x"}).status_code == 404
+        friends = desk.as_(who, "GET", f"{path}/friends", query_string={"fiscal_year": 2026})
+        assert friends.status_code == 404
     for who in (stranger, other_consortium):
         assert desk.as_(who, "GET", "/line/channels").get_json()["items"] == []
     assert desk.as_(desk.staff, "GET", "/line/channels").status_code == 403

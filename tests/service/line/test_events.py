@@ -259,3 +259,25 @@ def test_alarming_words_raise_the_risk_and_put_the_conversation_first(desk: Desk
     desk.deliver(text(line_user_id(3), "毎日つらい", OPEN + timedelta(minutes=1)))
     risks = [c["risk"] for c in desk.conversations()]
     assert risks == ["high", "watch", "none"]
+
+
+def test_the_friend_ledger_counts_new_friends_once_by_jst_fiscal_year(desk: Desk) -> None:
+    last_minute = datetime(2021, 3, 31, 23, 59, tzinfo=JST)
+    first_minute = datetime(2021, 4, 1, 0, 0, tzinfo=JST)
+    one, two = line_user_id(1), line_user_id(2)
+    desk.deliver(follow(one, last_minute), follow(two, first_minute))
+    desk.deliver(
+        unfollow(two, first_minute + timedelta(days=1)),
+        follow(two, first_minute + timedelta(days=2), unblocked=True),
+        # a second "new" follow of the same person (e.g. after deleting the friend) counts once
+        follow(two, first_minute + timedelta(days=3)),
+    )
+    path = f"/line/channels/{desk.channel_id}/friends"
+    fy2020 = desk.as_(desk.admin, "GET", path, query_string={"fiscal_year": 2020}).get_json()
+    fy2021 = desk.as_(desk.admin, "GET", path, query_string={"fiscal_year": 2021}).get_json()
+    assert (fy2020["new_friends"], fy2020["refollows"], fy2020["blocks"]) == (1, 0, 0)
+    assert (fy2021["new_friends"], fy2021["refollows"], fy2021["blocks"]) == (1, 1, 1)
+    assert fy2021["friends_now"] == 2
+    bad = desk.as_(desk.admin, "GET", path, query_string={"fiscal_year": "令和3"})
+    assert bad.status_code == 422
+    assert desk.as_(desk.staff, "GET", path, query_string={"fiscal_year": 2021}).status_code == 404

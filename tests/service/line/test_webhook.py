@@ -168,3 +168,20 @@ def test_group_events_are_stored_and_ignored(desk: Desk) -> None:
     assert _count(desk, Conversation) == 0
     with desk.sessions() as session:
         assert session.scalar(sa.select(WebhookEvent.status)) == "ignored"
+
+
+def test_an_event_that_fails_to_apply_is_flagged_and_the_others_are_applied(desk: Desk) -> None:
+    user = line_user_id()
+    first = text(user, "一通目")
+    clash = text(user, "同じ id の別イベント")
+    clash["message"]["id"] = first["message"]["id"]  # a duplicate message id: cannot be stored
+    after = text(user, "三通目")
+    desk.deliver(first, clash, after)
+    with desk.sessions() as session:
+        statuses = sorted(session.scalars(sa.select(WebhookEvent.status)))
+        inbound = sa.select(Message.text).where(Message.direction == "in")
+        texts = sorted(t for t in session.scalars(inbound) if t)
+        events = list(session.scalars(sa.select(OutboxEvent.type)))
+    assert statuses == ["applied", "applied", "failed"]
+    assert texts == ["一通目", "三通目"]
+    assert events.count("line.message_received") == 2
