@@ -67,6 +67,16 @@ def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A retry with the same key within 24 hours gets the first answer and "
+    "changes nothing; the same key with another body gets 422.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
 def build_openapi(app: Flask, title: str, version: str = "1") -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
@@ -111,6 +121,9 @@ def build_openapi(app: Flask, title: str, version: str = "1") -> dict[str, Any]:
                 operation["tags"] = list(meta.tags)
             if not meta.public:
                 operation["security"] = [{"principal": []}]
+            if method == "POST" and not meta.public:
+                # Safe retries (common.http.idempotency): a copy, the path's list is shared.
+                operation["parameters"] = [*params, IDEMPOTENCY_KEY_PARAMETER]
             if meta.body is not None:
                 operation["requestBody"] = {
                     "required": True,

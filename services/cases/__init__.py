@@ -66,7 +66,11 @@ def _discard(_result: object) -> None:
 
 
 SERVICE = ServiceDefinition(
-    name="cases", package=__name__, dependencies=_dependencies, periodic=_periodic
+    name="cases",
+    package=__name__,
+    dependencies=_dependencies,
+    periodic=_periodic,
+    upload_routes=(("POST", "/imports"),),
 )
 NAME = SERVICE.name
 MIGRATIONS = SERVICE.migrations

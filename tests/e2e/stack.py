@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -277,3 +278,62 @@ def wait_for(predicate: object, timeout: float = 20, interval: float = 0.1) -> o
             return last
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s (last: {last!r})")
+
+
+@contextlib.contextmanager
+def make_run(workdir: Path, *, demo: bool, timeout: float = 300) -> Iterator[MadeRun]:
+    """``python -m tsunagu run`` as a new user starts it (``make run``), on free ports and a
+    scratch data folder; yields once the stack is ready (and, with ``demo``, seeded)."""
+    port = free_port_block(100)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TSUNAGU_")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+        TSUNAGU_PORT=str(port),
+        TSUNAGU_DATA_DIR=str(workdir / "data"),
+        TSUNAGU_DEMO="1" if demo else "0",
+        TSUNAGU_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        TSUNAGU_ARGON2_TIME_COST="1",
+        TSUNAGU_ARGON2_MEMORY_KIB="1024",
+    )
+    log = workdir / "run.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tsunagu", "run"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    made = MadeRun(process, port, log, workdir / "data")
+    try:
+        deadline = time.monotonic() + timeout
+        while b"is ready at" not in log.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"make run did not become ready:\n{made.output()[-5000:]}")
+            time.sleep(0.5)
+        yield made
+    finally:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@dataclass(frozen=True)
+class MadeRun:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    data_dir: Path
+
+    def url(self, name: str = "gateway") -> str:
+        return f"http://127.0.0.1:{self.port + PORT_OFFSETS[name]}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")

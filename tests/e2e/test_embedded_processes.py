@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +15,8 @@ from common.config import SERVICES
 from common.http.client import ServiceClient, UpstreamTimeout, UpstreamUnavailable
 from tests.e2e.conftest import STACK_SERVICES
 from tests.e2e.referrals_world import referral_world
-from tests.e2e.stack import Stack, free_port_block
+from tests.e2e.stack import Stack, make_run
 from tests.support.waiting import wait_for
-from tsunagu.registry import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -85,50 +82,22 @@ def test_make_run_supervises_restarts_a_crashed_service_and_stops_everything(
 ) -> None:
     if STACK_SERVICES != SERVICES:
         pytest.skip("needs every service")
-    port = free_port_block()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TSUNAGU_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        TSUNAGU_PORT=str(port),
-        TSUNAGU_DATA_DIR=str(tmp_path / "data"),
-        TSUNAGU_DEMO="0",
-        TSUNAGU_ADMIN_PASSWORD="e2e-supervisor-password-1",
-        TSUNAGU_ARGON2_TIME_COST="1",
-        TSUNAGU_ARGON2_MEMORY_KIB="1024",
-    )
-    log = tmp_path / "run.log"
-    with log.open("wb") as out:
-        run = subprocess.Popen(
-            [sys.executable, "-m", "tsunagu", "run"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        gateway = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _ready(gateway), timeout=120, what=f"readiness\n{log.read_text()}")
+    with make_run(tmp_path, demo=False) as run:
         # `run` bootstrapped, then became the supervisor: same pid, one child per process.
-        assert "tsunagu supervise" in _cmdline(run.pid)
-        children = {_cmdline(pid).split()[-1]: pid for pid in _children(run.pid)}
+        assert "tsunagu supervise" in _cmdline(run.process.pid)
+        children = {_cmdline(pid).split()[-1]: pid for pid in _children(run.process.pid)}
         assert sorted(children) == sorted(["gateway", *SERVICES])
 
         os.kill(children["cases"], signal.SIGKILL)
-        cases_url = f"http://127.0.0.1:{port + 2}"
-        wait_for(lambda: not _ready(cases_url), timeout=10, what="cases down")
-        wait_for(lambda: _ready(cases_url), timeout=60, what=f"cases back\n{log.read_text()}")
-        assert "restarting in" in log.read_text()
+        wait_for(lambda: not _ready(run.url("cases")), timeout=10, what="cases down")
+        wait_for(lambda: _ready(run.url("cases")), timeout=60, what=f"cases back\n{run.output()}")
+        assert "restarting in" in run.output()
         assert _alive(children["auth"])  # the others went on
 
-        everyone = [run.pid, *_children(run.pid)]
-        os.kill(run.pid, signal.SIGINT)
-        run.wait(timeout=30)
+        everyone = [run.process.pid, *_children(run.process.pid)]
+        os.kill(run.process.pid, signal.SIGINT)
+        run.process.wait(timeout=30)
         deadline = time.monotonic() + 15
         while any(_alive(p) for p in everyone) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not [p for p in everyone if _alive(p)], "orphans left behind"
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait()

@@ -1,7 +1,7 @@
 """consent representative basis
 
 Revision ID: 05e48e701d27
-Revises: 2279634e6d19
+Revises: 16c4955a9f2f
 Create Date: 2026-12-04 21:58:58.221183
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "05e48e701d27"
-down_revision: str | None = "2279634e6d19"
+down_revision: str | None = "16c4955a9f2f"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

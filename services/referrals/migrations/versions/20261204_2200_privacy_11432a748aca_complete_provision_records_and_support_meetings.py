@@ -1,7 +1,7 @@
 """complete provision records and support meetings
 
 Revision ID: 11432a748aca
-Revises: 607faf6df41c
+Revises: 3a06b54edc1f
 Create Date: 2026-12-04 22:01:38.064472
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "11432a748aca"
-down_revision: str | None = "607faf6df41c"
+down_revision: str | None = "3a06b54edc1f"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
