@@ -5,7 +5,12 @@ and covers every data category asked for.
 The cases service records consents and owns this rule (services.cases.domain.consents uses
 it as is). It lives in the shared kernel only because the referrals service checks the same
 rule on the consent the cases service answered with, and services do not import each other.
-Pure: no storage, no clock of its own."""
+Pure: no storage, no clock of its own.
+
+Who consents matters (APPI art. 27 asks for *the person's* consent): the person
+(``self``) or a legal representative — a minor's parent, an adult's guardian under
+成年後見 — speaks for the person; a family member's word (``family``) covers only the
+family member's own information, never the person's data."""
 
 from __future__ import annotations
 
@@ -29,6 +34,19 @@ class ConsentTerms(Protocol):
     def expires_at(self) -> datetime | None: ...
     @property
     def withdrawn_at(self) -> datetime | None: ...
+    @property
+    def given_by(self) -> str | None: ...
+
+
+PERSONS_VOICE = frozenset({"self", "legal_representative", "guardian"})
+"""Who may consent for the person's data: the person, or a legal representative
+(``guardian`` is the older spelling of ``legal_representative``)."""
+
+
+def speaks_for_the_person(given_by: str | None) -> bool:
+    """True for the person's own consent or a legal representative's; a family member's
+    (or an unknown giver's) does not cover the person's data."""
+    return given_by in PERSONS_VOICE
 
 
 class Gap(StrEnum):
@@ -39,6 +57,8 @@ class Gap(StrEnum):
     PENDING = "pending"
     RECEIVER_NOT_NAMED = "receiver_not_named"
     CATEGORIES_MISSING = "categories_missing"
+    NOT_THE_PERSONS = "not_the_persons"
+    """Given by a family member: it covers the family member's own information only."""
 
 
 def status(consent: ConsentTerms, now: datetime) -> str:
@@ -65,6 +85,8 @@ def gaps(
     state = status(consent, now)
     if state != "active":
         found.append(Gap(state))
+    if not speaks_for_the_person(consent.given_by):
+        found.append(Gap.NOT_THE_PERSONS)
     if to_org_id not in consent.to_org_ids:
         found.append(Gap.RECEIVER_NOT_NAMED)
     if missing_categories(consent, categories):
@@ -75,5 +97,6 @@ def gaps(
 def covers(
     consent: ConsentTerms, to_org_id: uuid.UUID, categories: Iterable[str], now: datetime
 ) -> bool:
-    """Active, names the receiving org and covers every category asked for."""
+    """Active, given by the person or a legal representative, names the receiving org and
+    covers every category asked for."""
     return not gaps(consent, to_org_id, categories, now)

@@ -1,7 +1,8 @@
 """The local directory of organizations that cases, referrals and reports each keep,
 built from ``org.*`` events, so that no request needs to ask the auth service.
 
-A service declares ``class OrgDirectoryEntry(OrgDirectoryMixin, Base): pass``, wires
+A service declares ``class OrgDirectoryEntry(OrgDirectoryMixin, Base): pass`` (or, when it
+writes APPI provision records, with :class:`OrgRecordKeepingMixin` too), wires
 :func:`apply_org_event` to the ``org.*`` event types, and passes :func:`org_gate` to
 ``create_service_app`` so a suspended organization's principals are refused at once.
 """
@@ -34,6 +35,14 @@ class OrgDirectoryMixin:
     """``occurred_at`` of the newest event applied: older events arriving late are ignored."""
 
 
+class OrgRecordKeepingMixin:
+    """The org's address and representative (所在地・代表者), which a provision record
+    names (APPI arts. 29/30); null until the org's admin enters them."""
+
+    address: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    representative: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+
+
 def apply_org_event(session: Session, model: type[OrgDirectoryMixin], event: Event) -> None:
     """Upsert the org from any ``org.*`` event; order-safe and idempotent."""
     data = event.data
@@ -49,6 +58,11 @@ def apply_org_event(session: Session, model: type[OrgDirectoryMixin], event: Eve
         "status": str(data["status"]),
         "as_of": event.occurred_at,
     }
+    if issubclass(model, OrgRecordKeepingMixin):
+        values["address"] = (data.get("address") or None) and str(data["address"])
+        values["representative"] = (data.get("representative") or None) and str(
+            data["representative"]
+        )
     if row is None:
         session.add(cast(Any, model)(org_id=org_id, **values))
     else:

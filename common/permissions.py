@@ -33,6 +33,8 @@ class Perm(StrEnum):
     ORG_USERS_MANAGE = "org.users.manage"
     ORG_TARGETS_MANAGE = "org.targets.manage"
     AUDIT_READ = "audit.read"
+    PRIVACY_MANAGE = "privacy.manage"
+    """The org admin's duties to the person under APPI: retention, disclosure, erasure."""
     REPORT_ORG_READ = "report.org.read"
     REPORT_CONSORTIUM_READ = "report.consortium.read"  # aggregates only
     CONSORTIUM_TARGETS_MANAGE = "consortium.targets.manage"
@@ -78,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         Perm.ORG_TARGETS_MANAGE,
         Perm.AUDIT_READ,
         Perm.CASE_IMPORT,
+        Perm.PRIVACY_MANAGE,
         Perm.LINE_CHANNELS_MANAGE,
     },
     Role.STAFF: _CASEWORK,

@@ -140,7 +140,7 @@ CONSENT_METHODS = {
 }
 CONSENT_GIVERS = {
     "self": _l("The person"),
-    "guardian": _l("Guardian"),
+    "guardian": _l("Legal representative"),
     "legal_representative": _l("Legal representative"),
     "family": _l("Family"),
 }

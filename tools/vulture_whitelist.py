@@ -87,6 +87,7 @@ _._assignee  # unused method (services/cases/schemas.py:126)
 _._join  # unused method (services/cases/schemas.py:202)
 _._known  # unused method (services/cases/schemas.py:210)
 PUBLIC_HEALTH_CHILD  # unused variable (services/referrals/domain/codes.py:34)
+SHAKAI_FUKUSHI_106_6  # unused variable (services/referrals/domain/codes.py): an enum member read by value
 GOT_HELP  # unused variable (services/referrals/domain/codes.py:46)
 COULD_NOT_CONTACT  # unused variable (services/referrals/domain/codes.py:47)
 NO_LONGER_INTERESTED  # unused variable (services/referrals/domain/codes.py:48)

@@ -14,10 +14,22 @@ from common.errors import FieldError, ValidationFailed
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.problems import domain_error_response
-from common.http.service import current_principal, db
+from common.http.service import bearer_token, current_principal, db, service_context
+from common.service import dependencies
 from services.cases.domain.versions import CaseChanged, Expected, etag
 from services.cases.models import AuditEntry
-from services.cases.operations import cases, consents, imports, notes, records
+from services.cases.operations import (
+    CasesDeps,
+    cases,
+    consents,
+    disclosure,
+    erasure,
+    imports,
+    notes,
+    records,
+    retention,
+    sensitive,
+)
 from services.cases.schemas import (
     ActivityCreate,
     CaseCreate,
@@ -26,12 +38,15 @@ from services.cases.schemas import (
     CloseBody,
     ConsentCreate,
     ContactCreate,
+    EraseBody,
     ImportUploadQuery,
     NoteCreate,
     NoteQuery,
     OutcomeCreate,
     PacketQuery,
     ReopenBody,
+    RetentionPolicyBody,
+    SensitiveTermsBody,
     WithdrawBody,
 )
 
@@ -124,6 +139,81 @@ def reopen_case(case_id: uuid.UUID, body: ReopenBody) -> tuple[Response, int]:
 @endpoint("People of my org a case can be assigned to", tags=TAGS)
 def assignees() -> Response:
     return jsonify(cases.assignees(db(), current_principal()))
+
+
+# --- retention -------------------------------------------------------------------------
+
+
+def _now() -> Any:
+    return service_context().runtime.now()
+
+
+@bp.get("/cases/retention/policy")
+@endpoint("My org's retention of closed cases (org admin)", tags=TAGS)
+def retention_policy() -> Response:
+    return jsonify(retention.get_policy(db(), current_principal()))
+
+
+@bp.put("/cases/retention/policy")
+@endpoint(
+    "Set how many years after closing a closed case is kept (org admin; never below the "
+    "legal minimum)",
+    body=RetentionPolicyBody,
+    tags=TAGS,
+)
+def set_retention_policy(body: RetentionPolicyBody) -> Response:
+    return jsonify(retention.set_policy(db(), current_principal(), body, _now()))
+
+
+@bp.get("/cases/retention/due")
+@endpoint("Dry run: the closed cases the retention job would remove now (org admin)", tags=TAGS)
+def retention_due() -> Response:
+    return jsonify(retention.due(db(), current_principal(), _now()))
+
+
+@bp.get("/cases/<uuid:case_id>/disclosure")
+@endpoint(
+    "Everything held of the person, with the provision records (開示, APPI art. 33; org admin)",
+    tags=TAGS,
+)
+def case_disclosure(case_id: uuid.UUID) -> Response:
+    return jsonify(
+        disclosure.disclose(
+            db(),
+            current_principal(),
+            case_id,
+            token=bearer_token(),
+            provisions=dependencies(CasesDeps).provisions,
+            now=_now(),
+        )
+    )
+
+
+@bp.get("/cases/sensitive-terms")
+@endpoint("The 要配慮 dictionary: the default terms and my org's own", tags=TAGS)
+def sensitive_terms() -> Response:
+    return jsonify(sensitive.get_terms(db(), current_principal()))
+
+
+@bp.put("/cases/sensitive-terms")
+@endpoint(
+    "Replace my org's own 要配慮 terms (org admin); the defaults always apply",
+    body=SensitiveTermsBody,
+    tags=TAGS,
+)
+def set_sensitive_terms(body: SensitiveTermsBody) -> Response:
+    return jsonify(sensitive.set_terms(db(), current_principal(), body, _now()))
+
+
+@bp.post("/cases/<uuid:case_id>/erase")
+@endpoint(
+    "Erase the person's identifying and free-text fields and stop the case's use "
+    "(利用停止・消去, APPI art. 35; org admin)",
+    body=EraseBody,
+    tags=TAGS,
+)
+def erase_case(case_id: uuid.UUID, body: EraseBody) -> Response:
+    return jsonify(erasure.erase(db(), current_principal(), case_id, body, _now()))
 
 
 # --- records ---------------------------------------------------------------------------

@@ -134,6 +134,7 @@ def consent_recorded(session: Session, case: Case, consent: Consent, **who: Any)
         "categories": list(consent.categories),
         "method": consent.method,
         "given_by": consent.given_by,
+        "representative_basis": consent.representative_basis,
         "obtained_at": iso(consent.obtained_at),
         "expires_at": iso(consent.expires_at),
     }

@@ -86,6 +86,10 @@ class Case(Base):
     close_reason_code: Mapped[str | None] = mapped_column(sa.String(20))
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     """The newest record's time: the case list shows recent work first."""
+    erased_at: Mapped[datetime | None]
+    """When the person's identifying and free-text fields were erased (APPI art. 35); the
+    case takes no record from then on."""
+    erased_by: Mapped[uuid.UUID | None]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     """Counts changes to what an edit can change (person, stage, staff in charge, closed):
     the case's ETag. Bumped under the row lock by every operation that makes one."""
@@ -129,6 +133,9 @@ class Contact(_CaseRecord, Base):
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     minutes: Mapped[int | None]
     summary: Mapped[str | None] = mapped_column(sa.Text())
+    summary_sensitive: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """The writer kept a summary the 要配慮 dictionary flagged: shown only with sensitive-read,
+    shared only under a consent naming ``sensitive``."""
 
 
 class Activity(_CaseRecord, Base):
@@ -171,6 +178,8 @@ class Consent(_CaseRecord, Base):
     method: Mapped[str] = mapped_column(sa.String(20))
     given_by: Mapped[str] = mapped_column(sa.String(20))
     given_by_relationship: Mapped[str | None] = mapped_column(sa.String(20))
+    representative_basis: Mapped[str | None] = mapped_column(sa.String(20))
+    """minor (未成年者の親権者) or guardianship (成年後見人), for a legal representative."""
     obtained_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
@@ -191,6 +200,28 @@ class Note(_CaseRecord, Base):
     source: Mapped[str] = mapped_column(sa.String(20), default="staff")
     """``staff`` or ``referral`` (carried in by an accepted referral's packet)."""
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SensitiveTerm(Base):
+    """An org's own addition to the 要配慮 dictionary (domain.sensitive.DEFAULT_TERMS)."""
+
+    __tablename__ = "sensitive_terms"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by: Mapped[uuid.UUID | None]
+
+
+class RetentionPolicy(Base):
+    """How many years after closing an org keeps a closed case (set by its admin)."""
+
+    __tablename__ = "retention_policies"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    closed_case_years: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[uuid.UUID | None]
 
 
 class ImportJob(Base):

@@ -6,13 +6,15 @@ without an offset is JST too (the users' wall clock)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from common.clock import JST, utcnow
 from common.schemas import Body, JstMoment, PageQuery, Query
+from services.cases.domain.sensitive import MAX_ORG_TERMS, MAX_TERM_LENGTH
 from services.cases.domain.vocab import (
+    GIVEN_BY_ALIASES,
     ActivityType,
     Category,
     Channel,
@@ -25,6 +27,7 @@ from services.cases.domain.vocab import (
     OutcomeType,
     Path,
     Relationship,
+    RepresentativeBasis,
     Stage,
 )
 
@@ -100,6 +103,9 @@ class ContactCreate(Body):
     occurred_at: Moment
     minutes: int | None = Field(default=None, ge=0, le=1440)
     summary: Text | None = None
+    sensitive_choice: Literal["note", "keep"] | None = None
+    """When the summary mentions 要配慮 terms: move it to a sensitive note, or keep it marked
+    sensitive. Without a choice such a summary is refused (422 ``sensitive_terms``)."""
 
 
 class CaseCreate(Body):
@@ -171,11 +177,28 @@ class ConsentCreate(Body):
     to_org_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
     categories: list[Category] = Field(min_length=1, max_length=len(Category))
     method: ConsentMethod
-    given_by: GivenBy
+    given_by: Annotated[GivenBy, BeforeValidator(lambda v: GIVEN_BY_ALIASES.get(v, v))]
     given_by_relationship: Relationship | None = None
+    representative_basis: RepresentativeBasis | None = None
+    """Required for a legal representative: a minor's parent or an adult's guardian."""
     obtained_at: Moment
     expires_at: Moment | None = None
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class EraseBody(Body):
+    reason: Reason
+
+
+class SensitiveTermsBody(Body):
+    terms: list[Annotated[str, StringConstraints(min_length=1, max_length=MAX_TERM_LENGTH)]] = (
+        Field(max_length=MAX_ORG_TERMS)
+    )
+
+
+class RetentionPolicyBody(Body):
+    closed_case_years: int = Field(ge=0, le=1000)
+    """Whole years after closing; the domain checks the legal floor (422 with its code)."""
 
 
 class WithdrawBody(Body):

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 DEADLINE_INTERVAL_SECONDS = 60.0
 """Override with TSUNAGU_X_REFERRAL_DEADLINE_SECONDS (tests, demos)."""
+RETENTION_INTERVAL_SECONDS = 3600.0
+"""Override with TSUNAGU_X_RETENTION_SECONDS (tests, demos)."""
 
 
 def _dependencies(runtime: Runtime, *, packet_source: PacketSource | None = None) -> ReferralDeps:
@@ -32,9 +34,11 @@ def _dependencies(runtime: Runtime, *, packet_source: PacketSource | None = None
 
 def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
     """Every minute: expire referrals past their respond-by day, flag those left unanswered
-    to the center, stop any that still rely on a withdrawn consent."""
+    to the center, stop any that still rely on a withdrawn consent. Every hour: remove the
+    provision records whose retention has ended."""
     from common.messaging.worker import PeriodicTask
     from services.referrals.operations.deadlines import run_deadlines
+    from services.referrals.operations.retention import run_retention
 
     interval = float(
         runtime.settings.extra.get("TSUNAGU_X_REFERRAL_DEADLINE_SECONDS", DEADLINE_INTERVAL_SECONDS)
@@ -44,7 +48,16 @@ def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
             "referral-deadlines",
             interval,
             lambda: _discard(run_deadlines(runtime.session_factory, now=runtime.now())),
-        )
+        ),
+        PeriodicTask(
+            "provision-record-retention",
+            float(
+                runtime.settings.extra.get(
+                    "TSUNAGU_X_RETENTION_SECONDS", RETENTION_INTERVAL_SECONDS
+                )
+            ),
+            lambda: _discard(run_retention(runtime.session_factory, runtime.now())),
+        ),
     ]
 
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, jsonify
 from common.errors import Unauthenticated
 from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
-from common.http.service import bearer_token, current_principal, db
+from common.http.service import bearer_token, current_principal, db, service_context
 from common.schemas import PageQuery
 from common.service import dependencies
 from services.referrals.models import AuditEntry
@@ -28,6 +28,7 @@ from services.referrals.operations import (
     reading,
     recipients,
     responding,
+    retention,
     sending,
 )
 from services.referrals.schemas import (
@@ -244,6 +245,17 @@ def provision_ledger(query: LedgerQuery) -> Response:
         f"attachment; filename=\"{result.filename}\"; filename*=UTF-8''{quote(result.filename)}"
     )
     return response
+
+
+@bp.get("/reports/provision-ledger/due")
+@endpoint(
+    "Dry run: my org's provision records whose retention has ended, which the retention "
+    "job removes (org admin)",
+    tags=("records",),
+)
+def provision_records_due() -> Response:
+    now = service_context().runtime.now()
+    return jsonify(retention.due(db(), current_principal(), now))
 
 
 add_audit_route(

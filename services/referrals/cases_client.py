@@ -65,6 +65,10 @@ def parse_consent(raw: Any) -> ConsentView | None:
         expires_at=_dt(raw.get("expires_at")),
         withdrawn_at=_dt(raw.get("withdrawn_at")),
         active=bool(raw.get("active")),
+        given_by=str(raw["given_by"]) if raw.get("given_by") else None,
+        representative_basis=(
+            str(raw["representative_basis"]) if raw.get("representative_basis") else None
+        ),
     )
 
 

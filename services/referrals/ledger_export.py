@@ -15,11 +15,14 @@ COLUMNS: Sequence[tuple[str, str]] = (
     ("date", "年月日"),
     ("counterparty_name", "相手方（提供先・提供元）"),
     ("counterparty_org_id", "相手方ID"),
+    ("counterparty_address", "相手方の住所"),
+    ("counterparty_representative", "相手方の代表者"),
     ("person", "本人を特定する事項"),
     ("data_items", "個人データの項目"),
     ("basis", "提供の根拠"),
     ("consent_id", "同意ID"),
     ("exception", "例外事由・理由"),
+    ("support_meeting", "支援会議（根拠法・設置者・開催日・構成員）"),
     ("obtained_via", "提供元の取得の経緯"),
     ("referral_id", "紹介ID"),
     ("recorded_at", "記録日時（日本時間）"),
@@ -30,7 +33,20 @@ DIRECTION_LABELS = {"provided": "提供（第29条）", "received": "受領（�
 BASIS_LABELS = {
     "consent": "本人の同意",
     "exception": "法令に基づく例外",
+    "support_meeting": "支援会議での情報共有（法令に基づく場合）",
     "anonymous": "匿名（個人を特定しない）",
+}
+CONSENT_LABELS = {
+    "self": "本人の同意",
+    "legal_representative": "法定代理人の同意",
+    "guardian": "法定代理人の同意",
+}
+"""Who consented, as the ledger says it. A family member's consent never allows a
+provision, and nothing here would call one 本人の同意."""
+REPRESENTATIVE_LABELS = {"minor": "未成年者の親権者", "guardianship": "成年後見人"}
+MEETING_LAW_LABELS = {
+    "seikatsu_konkyu_9": "生活困窮者自立支援法第9条",
+    "shakai_fukushi_106_6": "社会福祉法第106条の6",
 }
 ITEM_LABELS = {
     "attributes": "年代・性別",
@@ -64,17 +80,21 @@ def ledger_row(record: Mapping[str, Any]) -> dict[str, str]:
         code = record["exception_code"]
         exception = f"{EXCEPTION_LABELS.get(code, code)}：{record.get('exception_reason') or ''}"
     obtained = record.get("obtained_via")
+    counterparty = record["counterparty"]
     return {
         "record_id": record["id"],
         "direction": DIRECTION_LABELS.get(record["direction"], record["direction"]),
         "date": record["date"],
         "counterparty_name": record["counterparty"]["name"],
-        "counterparty_org_id": record["counterparty"]["id"],
+        "counterparty_org_id": counterparty["id"],
+        "counterparty_address": counterparty.get("address") or "",
+        "counterparty_representative": counterparty.get("representative") or "",
         "person": person,
         "data_items": "、".join(ITEM_LABELS.get(i, i) for i in record["data_items"]),
-        "basis": BASIS_LABELS.get(record["basis"], record["basis"]),
+        "basis": basis_label(record),
         "consent_id": record.get("consent_id") or "",
         "exception": exception,
+        "support_meeting": meeting_label(record.get("support_meeting")),
         "obtained_via": OBTAINED_LABELS.get(obtained, obtained) if obtained else "",
         "referral_id": record["referral_id"],
         "recorded_at": exports.jst_text(record["recorded_at"]),
@@ -82,12 +102,41 @@ def ledger_row(record: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def basis_label(record: Mapping[str, Any]) -> str:
+    """The basis in words; a consent says who gave it (本人 or 法定代理人 with the basis)."""
+    basis = record["basis"]
+    if basis != "consent":
+        return BASIS_LABELS.get(basis, basis)
+    giver = record.get("consent_given_by")
+    label = CONSENT_LABELS.get(giver or "", "同意（同意者の記録なし）")
+    representation = record.get("representative_basis")
+    if representation:
+        label += f"（{REPRESENTATIVE_LABELS.get(representation, representation)}）"
+    return label
+
+
+def meeting_label(meeting: Mapping[str, Any] | None) -> str:
+    if not meeting:
+        return ""
+    members = "、".join(
+        str(m.get("name") or m.get("id")) for m in meeting.get("members") or []
+    ) or "、".join(meeting.get("member_org_ids") or [])
+    law = MEETING_LAW_LABELS.get(meeting.get("law", ""), meeting.get("law", ""))
+    parts = (
+        law,
+        f"設置：{meeting.get('constituted_by', '')}",
+        f"開催日：{meeting.get('held_on', '')}",
+        f"構成員：{members}",
+    )
+    return "／".join(parts)
+
+
 def to_csv(records: Iterable[Mapping[str, Any]]) -> bytes:
     return exports.to_csv(_header(), _rows(records))
 
 
 def to_xlsx(records: Iterable[Mapping[str, Any]], title: str = "第三者提供記録簿") -> bytes:
-    widths = (38, 14, 12, 30, 38, 60, 40, 22, 38, 40, 30, 38, 28, 12)
+    widths = (38, 14, 12, 30, 38, 40, 20, 60, 40, 22, 38, 40, 60, 30, 38, 28, 12)
     return exports.to_xlsx(_header(), _rows(records), title=title, widths=widths)
 
 

@@ -17,7 +17,7 @@ from common.clock import utcnow
 from common.db import TYPE_ANNOTATION_MAP, new_metadata
 from common.idempotency import IdempotentRequestMixin
 from common.messaging.outbox import OutboxMixin, ProcessedEventMixin
-from common.orgdirectory import OrgDirectoryMixin
+from common.orgdirectory import OrgDirectoryMixin, OrgRecordKeepingMixin
 from common.revocation import RevokedCredentialMixin
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
@@ -53,6 +53,11 @@ class Referral(Base):
     consent_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     exception_code: Mapped[str | None] = mapped_column(sa.String(40))
     exception_reason: Mapped[str | None] = mapped_column(sa.Text())
+    consent_given_by: Mapped[str | None] = mapped_column(sa.String(24))
+    """Who gave the consent relied on: self or legal_representative (never family)."""
+    representative_basis: Mapped[str | None] = mapped_column(sa.String(20))
+    support_meeting: Mapped[dict[str, Any] | None]
+    """The support meeting's record (MeetingRecord.as_fact) for that basis."""
     obtained_via: Mapped[str] = mapped_column(sa.String(40))
     urgency: Mapped[str] = mapped_column(sa.String(10))
     respond_by: Mapped[date]
@@ -184,10 +189,17 @@ class ProvisionRecord(Base):
     counterparty_org_id: Mapped[uuid.UUID]
     counterparty_name: Mapped[str] = mapped_column(sa.String(200))
     """The recipient's or the provider's name as it was on that day."""
+    counterparty_address: Mapped[str | None] = mapped_column(sa.String(300))
+    counterparty_representative: Mapped[str | None] = mapped_column(sa.String(200))
+    """Address and representative (所在地・代表者) as they were on that day; null only on
+    records written before they were required."""
     basis: Mapped[str] = mapped_column(sa.String(16))
     consent_id: Mapped[uuid.UUID | None]
+    consent_given_by: Mapped[str | None] = mapped_column(sa.String(24))
+    representative_basis: Mapped[str | None] = mapped_column(sa.String(20))
     exception_code: Mapped[str | None] = mapped_column(sa.String(40))
     exception_reason: Mapped[str | None] = mapped_column(sa.Text())
+    support_meeting: Mapped[dict[str, Any] | None]
     case_id: Mapped[uuid.UUID | None]
     """The sender's case: how the sender finds the person (the receiver's row has none)."""
     person_key: Mapped[uuid.UUID]
@@ -225,7 +237,7 @@ class CaseFact(Base):
     """Outcome codes recorded on the case (job_search_started, path_decided…)."""
 
 
-class OrgDirectoryEntry(OrgDirectoryMixin, Base):
+class OrgDirectoryEntry(OrgDirectoryMixin, OrgRecordKeepingMixin, Base):
     pass
 
 

@@ -22,6 +22,7 @@ from services.referrals.domain.codes import (
     ExceptionCode,
     ObtainedVia,
     Outcome,
+    SupportMeetingLaw,
     Urgency,
     WithdrawReason,
 )
@@ -46,6 +47,18 @@ class ExceptionBasis(Body):
     reason: Reason
 
 
+class SupportMeeting(Body):
+    """The record of the support meeting (支援会議) a referral relies on."""
+
+    law: SupportMeetingLaw
+    constituted_by: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    """Who constituted the meeting (e.g. 甲府市 生活福祉課)."""
+    held_on: date
+    member_org_ids: list[uuid.UUID] = Field(min_length=2, max_length=50)
+    """The member organizations present, the sender and the receiver among them."""
+    purpose: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
 class ReferralCreate(Body):
     case_id: uuid.UUID
     to_org_id: uuid.UUID
@@ -53,6 +66,7 @@ class ReferralCreate(Body):
     categories: list[Category] = Field(default_factory=list, max_length=len(Category))
     consent_id: uuid.UUID | None = None
     exception: ExceptionBasis | None = None
+    support_meeting: SupportMeeting | None = None
     anonymous: bool = False
     urgency: Urgency = Urgency.NORMAL
     respond_by: Annotated[date | None, BeforeValidator(_date_or_datetime)] = None
@@ -155,5 +169,7 @@ class LedgerQuery(Query):
     to: Annotated[date | None, BeforeValidator(_date_or_datetime)] = None
     format: LedgerFormat = LedgerFormat.JSON
     direction: Direction | None = None
+    person_key: uuid.UUID | None = None
+    """One person's records (the cases service's disclosure asks this way)."""
     limit: int = Field(default=200, ge=1, le=1000)
     cursor: str | None = Field(default=None, max_length=512)

@@ -40,6 +40,9 @@ class World:
                 "name": f"{key} {secrets.token_hex(3)}",
                 "kind": kind,
                 "sector": sector,
+                # Provision records name both sides' address and representative.
+                "address": f"山梨県甲府市丸の内一丁目（{key}）",
+                "representative": f"{key} 代表 山梨 花子",
             },
         )
         self.orgs[key] = org["id"]

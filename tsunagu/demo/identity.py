@@ -38,7 +38,7 @@ ORGS = [
         "family_association",
         "private",
         "鹿児島県霧島市",
-        None,
+        "会長 東 正子",
     ),
     (
         "yamanashi.center",
@@ -56,7 +56,7 @@ ORGS = [
         "npo",
         "private",
         "山梨県甲府市丸の内",
-        None,
+        "理事長 望月 里美",
     ),
     (
         "yamanashi.family",
@@ -65,7 +65,7 @@ ORGS = [
         "family_association",
         "private",
         "山梨県笛吹市",
-        None,
+        "会長 雨宮 茂",
     ),
     (
         "yamanashi.saposute",
@@ -74,7 +74,7 @@ ORGS = [
         "support_station",
         "private",
         "山梨県甲府市",
-        None,
+        "NPO法人 やまなし就労支援ネット",
     ),
 ]
 

@@ -19,6 +19,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 NAV = [
     NavItem(_l("Cases"), "cases.index", permission=Perm.CASE_READ, order=10),
     NavItem(_l("Import"), "cases.imports", permission=Perm.CASE_IMPORT, order=15),
+    NavItem(_l("Data retention"), "cases.retention", permission=Perm.PRIVACY_MANAGE, order=92),
 ]
 
 
@@ -41,4 +42,4 @@ def dashboard_cards() -> list[dict[str, Any]]:
 
 
 # The page groups add their pages to ``bp``.
-from gateway.views.cases import case, imports, listing, notes  # noqa: E402, F401
+from gateway.views.cases import case, imports, listing, notes, privacy  # noqa: E402, F401

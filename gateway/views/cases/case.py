@@ -206,8 +206,15 @@ def reopen(case_id: uuid.UUID) -> Any:
 def consent(case_id: uuid.UUID) -> Any:
     form = case_form("consent").read()
     body: dict[str, Any] = form.text(
-        "method", "given_by", "given_by_relationship", "obtained_at", "expires_at"
+        "method",
+        "given_by",
+        "representative_basis",
+        "given_by_relationship",
+        "obtained_at",
+        "expires_at",
     )
+    if body.get("given_by") != "legal_representative":
+        body.pop("representative_basis", None)  # the form keeps it; the service would refuse
     body |= {"to_org_ids": form.chosen("to_org_ids"), "categories": form.chosen("categories")}
     call = lambda: api.post(f"/cases/{case_id}/consents", body)  # noqa: E731
     return record(case_id, form, call, _l("The consent is recorded."), anchor="consents")

@@ -14,9 +14,12 @@ from gateway.views.cases.labels import (
     CASE_PROBLEMS,
     CHECKPOINTS,
     CLOSE_REASONS,
+    CONSENT_GIVER_CHOICES,
     CONSENT_LADDER,
     FIELDS,
     IMPORT_STATUS,
+    REPRESENTATIVE_BASES,
+    SENSITIVE_CHOICES,
     YES_NO,
 )
 from gateway.vocabulary import (
@@ -47,9 +50,16 @@ PERSON_FIELDS = (
     "address",
     "anonymous",
 )
-CONTACT_FIELDS = ("channel", "by", "relationship", "occurred_at", "minutes", "summary")
+CONTACT_FIELDS = (
+    "channel",
+    "by",
+    "relationship",
+    "occurred_at",
+    "minutes",
+    "summary",
+    "sensitive_choice",
+)
 CONSENT_CATEGORIES = {k: v for k, v in DATA_CATEGORIES_SHORT.items() if k != "attributes"}
-CONSENT_GIVERS_CHOICE = {k: v for k, v in CONSENT_GIVERS.items() if k != "legal_representative"}
 
 # Every case form: its fields (and repeated ones), the prefix of its field ids, defaults.
 FORMS: dict[str, dict[str, Any]] = {
@@ -83,7 +93,14 @@ FORMS: dict[str, dict[str, Any]] = {
         "prefix": "out",
     },
     "consent": {
-        "fields": ("given_by", "given_by_relationship", "method", "obtained_at", "expires_at"),
+        "fields": (
+            "given_by",
+            "representative_basis",
+            "given_by_relationship",
+            "method",
+            "obtained_at",
+            "expires_at",
+        ),
         "lists": ("to_org_ids", "categories"),
         "prefix": "con",
     },
@@ -93,6 +110,9 @@ FORMS: dict[str, dict[str, Any]] = {
     "reopen": {"fields": ("reason",), "prefix": "reopen"},
     "note": {"fields": ("category", "body"), "prefix": "f"},
     "withdraw": {"fields": ("reason",), "prefix": "wd"},
+    "retention": {"fields": ("closed_case_years",), "prefix": "ret"},
+    "erase": {"fields": ("reason",), "prefix": "erase"},
+    "sensitive_terms": {"fields": ("terms",), "prefix": "st"},
 }
 
 
@@ -131,7 +151,9 @@ def person_body(form: Form, *, clear_empty: bool = False) -> dict[str, Any]:
 
 
 def contact_body(form: Form) -> dict[str, Any]:
-    body: dict[str, Any] = form.text("channel", "by", "relationship", "occurred_at", "summary")
+    body: dict[str, Any] = form.text(
+        "channel", "by", "relationship", "occurred_at", "summary", "sensitive_choice"
+    )
     if form.number("minutes") is not None:
         body["minutes"] = form.number("minutes")
     if body.get("by") == "self":
@@ -164,7 +186,9 @@ OPTIONS: dict[str, Any] = {
     "paths": PATHS,
     "categories": CONSENT_CATEGORIES,
     "methods": CONSENT_METHODS,
-    "givers": CONSENT_GIVERS_CHOICE,
+    "givers": CONSENT_GIVER_CHOICES,
+    "sensitive_choices": SENSITIVE_CHOICES,
+    "representative_bases": REPRESENTATIVE_BASES,
     "close_reasons": CLOSE_REASONS,
     "note_categories": NOTE_CATEGORIES,
     "ladder": CONSENT_LADDER,
@@ -182,6 +206,7 @@ OPTIONS: dict[str, Any] = {
         "category": DATA_CATEGORIES_SHORT,
         "method": CONSENT_METHODS,
         "given_by": CONSENT_GIVERS,
+        "representative_basis": REPRESENTATIVE_BASES,
         "consent_status": CONSENT_STATUS,
         "close": CLOSE_REASONS,
         "note": NOTE_CATEGORIES,

@@ -22,6 +22,21 @@ CONSENT_LADDER = {
     "person_reached": _l("Person reached"),
     "person_consented": _l("Person consents to sharing"),
 }
+CONSENT_GIVER_CHOICES = {
+    "self": _l("The person"),
+    "legal_representative": _l("A legal representative (a minor's parent, an adult guardian)"),
+    "family": _l("A family member (covers the family member's own information only)"),
+}
+"""Who gives a consent, as the form offers it: a family member's word is not the person's."""
+REPRESENTATIVE_BASES = {
+    "minor": _l("Parent of a minor"),
+    "guardianship": _l("Adult guardian (成年後見)"),
+}
+SENSITIVE_CHOICES = {
+    "note": _l("Move it to a sensitive note"),
+    "keep": _l("Keep it, shown only to roles allowed to read sensitive information"),
+}
+"""What the writer does with a summary the sensitive-term dictionary flagged."""
 CHECKPOINTS = {
     "1": _l("1 month"),
     "3": _l("3 months"),
@@ -86,6 +101,17 @@ CASE_PROBLEMS = {
     "already_withdrawn": _l("The consent is already withdrawn."),
     "import_invalid": _l("The file has errors: correct them and upload it again."),
     "order": _l("The expiry must be after the date it was given."),
+    "representative_basis_required": _l(
+        "Choose why they represent the person: a minor's parent or an adult guardian."
+    ),
+    "not_representative": _l("Only a legal representative has a basis of representation."),
+    "self": _l("The person's own consent has no relationship."),
+    "sensitive_terms": _l(
+        "This summary seems to mention sensitive information (illness, disability, treatment, "
+        "a criminal record…). Choose below what to do with it, then record again."
+    ),
+    "below_legal_minimum": _l("Keep closed cases at least the legal minimum of years."),
+    "above_maximum": _l("That is longer than a retention policy may be."),
     "case_changed": _l(
         "Someone else changed this case while you were editing it. Check what it says now "
         "and make your change again."
@@ -114,6 +140,10 @@ FIELDS = PERSON_FIELDS | {
     "categories": _l("What"),
     "given_by": _l("Given by"),
     "given_by_relationship": _l("Relationship (guardian or family)"),
+    "representative_basis": _l("Why they represent the person"),
+    "closed_case_years": _l("Years a closed case is kept"),
+    "sensitive_choice": _l("Sensitive information in the summary"),
+    "terms": _l("Your organization's own terms"),
     "method": _l("How"),
     "obtained_at": _l("Obtained"),
     "expires_at": _l("Expires (optional)"),

@@ -32,7 +32,22 @@ STATUS = {
 BASIS = {
     "consent": _l("The person's consent"),
     "exception": _l("A statutory exception"),
+    "support_meeting": _l("A support meeting both members sit in"),
     "anonymous": _l("Anonymous (nothing that identifies the person)"),
+}
+CONSENT_GIVEN_BY = {
+    "self": _l("The person's consent"),
+    "legal_representative": _l("A legal representative's consent"),
+    "guardian": _l("A legal representative's consent"),
+}
+"""Who gave the consent a provision relied on; a family member's never allows one."""
+REPRESENTATION = {
+    "minor": _l("a minor's parent"),
+    "guardianship": _l("an adult guardian (成年後見)"),
+}
+MEETING_LAWS = {
+    "seikatsu_konkyu_9": _l("Act on Self-Reliance Support for Needy Persons, art. 9"),
+    "shakai_fukushi_106_6": _l("Social Welfare Act, art. 106-6"),
 }
 EXCEPTIONS = {
     "life_body_property": _l("Protecting life, body or property when consent cannot be had"),
@@ -123,6 +138,9 @@ LABELS = {
     "age_band": AGE_BANDS,
     "gender": GENDERS,
     "direction": DIRECTIONS,
+    "given_by": CONSENT_GIVEN_BY,
+    "representation": REPRESENTATION,
+    "meeting_law": MEETING_LAWS,
     # what a packet carries is the cases service's vocabulary
     "channel": CHANNELS,
     "party": PARTIES,
@@ -140,6 +158,25 @@ REFUSALS = {
     "consent_inactive": _l("This consent is not active."),
     "consent_receiver_not_named": _l("The consent does not name this organization."),
     "consent_category_missing": _l("The consent does not cover every category chosen."),
+    "consent_given_by_family": _l(
+        "A family member's consent covers only the family member's own information, not the "
+        "person's. Record the person's (or a legal representative's) consent, or use a "
+        "statutory exception or a support meeting."
+    ),
+    "sender_record_incomplete": _l(
+        "Your organization has no address or representative on file. An org admin enters them "
+        "on the organization page; provision records need both."
+    ),
+    "receiver_record_incomplete": _l(
+        "This member has no address or representative on file, so the provision cannot be "
+        "recorded. Ask them to enter both."
+    ),
+    "not_a_meeting_member": _l(
+        "Both your organization and the receiver must be members of the support meeting."
+    ),
+    "unknown_org": _l("Not a member of your consortium."),
+    "in_future": _l("The meeting has not been held yet."),
+    "duplicate": _l("Each member once."),
     "basis_required": _l("Choose a legal basis."),
     "basis_ambiguous": _l("Choose only one legal basis."),
     "sensitive_needs_consent": _l("Sensitive information goes only with a consent that names it."),
@@ -171,6 +208,11 @@ FIELDS = {
     "urgency": _l("Urgency"),
     "respond_by": _l("Respond by"),
     "obtained_via": _l("How you obtained the data"),
+    "support_meeting_law": _l("The law constituting the meeting"),
+    "support_meeting_constituted_by": _l("Who constituted the meeting"),
+    "support_meeting_held_on": _l("Date of the meeting"),
+    "support_meeting_member_org_ids": _l("Member organizations present"),
+    "support_meeting_purpose": _l("Purpose of the meeting (optional)"),
     "outcome": _l("Outcome of the referral"),
     "outcome_note": _l("Note for the sender"),
     "body": _l("Message"),

@@ -30,6 +30,10 @@ FIELDS = (
     "urgency",
     "respond_by",
     "obtained_via",
+    "support_meeting_law",
+    "support_meeting_constituted_by",
+    "support_meeting_held_on",
+    "support_meeting_purpose",
 )
 
 
@@ -42,7 +46,8 @@ def _case_consents(case_id: str) -> list[dict[str, Any]]:
             raise
         return []
     consents = [c for c in case.get("consents") or [] if c.get("active", True)]
-    return [c for c in consents if not c.get("withdrawn_at")]
+    # A family member's consent never allows sending the person's data: not offered.
+    return [c for c in consents if not c.get("withdrawn_at") and c.get("given_by") != "family"]
 
 
 def _body(form: Form) -> dict[str, Any]:
@@ -63,6 +68,14 @@ def _body(form: Form) -> dict[str, Any]:
         body["exception"] = {
             "code": form.get("exception_code"),
             "reason": form.get("exception_reason"),
+        }
+    elif basis == "support_meeting":
+        body["support_meeting"] = {
+            "law": form.get("support_meeting_law"),
+            "constituted_by": form.get("support_meeting_constituted_by"),
+            "held_on": form.get("support_meeting_held_on"),
+            "member_org_ids": form.chosen("support_meeting_member_org_ids"),
+            "purpose": form.get("support_meeting_purpose") or None,
         }
     elif basis == "anonymous":
         body["anonymous"] = True
@@ -119,8 +132,11 @@ def new() -> Any:
     consents = _case_consents(case_id)
     own = str(current_user.principal.org_id)
     directory = [o for o in api.get("/directory")["items"] if o["id"] != own]
-    form = referral_form("refer", FIELDS, lists=("categories",), prefix="f")
+    form = referral_form(
+        "refer", FIELDS, lists=("categories", "support_meeting_member_org_ids"), prefix="f"
+    )
     form.values = {
+        "support_meeting_member_org_ids": [],
         "case_id": case_id,
         "basis": "consent" if consents else "anonymous",
         "categories": [],
@@ -146,6 +162,7 @@ def new() -> Any:
         consents=consents,
         directory=directory,
         org_names={o["id"]: o["name"] for o in directory},
+        meeting_members=[(own, _l("My organization"))] + [(o["id"], o["name"]) for o in directory],
         consent_choices=consent_choices(consents, {o["id"]: o["name"] for o in directory}),
         labels=LABELS,
     ), form.status

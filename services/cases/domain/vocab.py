@@ -112,9 +112,23 @@ class ConsentMethod(StrEnum):
 
 
 class GivenBy(StrEnum):
+    """Who gave a consent. Only the person or a legal representative consents for the
+    person's data; a family member's word covers the family member's own information."""
+
     SELF = "self"  # 本人
-    GUARDIAN = "guardian"  # 法定代理人等
-    FAMILY = "family"  # 家族
+    LEGAL_REPRESENTATIVE = "legal_representative"  # 法定代理人
+    FAMILY = "family"  # 家族（本人の同意ではない）
+
+
+GIVEN_BY_ALIASES = {"guardian": GivenBy.LEGAL_REPRESENTATIVE.value}
+"""``guardian`` (API.md's older spelling, and rows recorded before) means a legal representative."""
+
+
+class RepresentativeBasis(StrEnum):
+    """Why a legal representative speaks for the person."""
+
+    MINOR = "minor"  # 未成年者の親権者
+    GUARDIANSHIP = "guardianship"  # 成年後見人（成年後見制度）
 
 
 class NoteCategory(StrEnum):

@@ -192,7 +192,10 @@ def case_detail(session: Session, case: Case, principal: Principal) -> dict[str,
     )
     return case_summary(case) | {
         "person": person_as_dict(case),
-        "contacts": [contact_as_dict(c) for c in contacts],
+        "contacts": [
+            contact_as_dict(c, may_read_sensitive=principal.can(Perm.CASE_READ_SENSITIVE))
+            for c in contacts
+        ],
         "activities": [activity_as_dict(a) for a in _records(session, Activity, case)],
         "outcomes": [outcome_as_dict(o) for o in _records(session, Outcome, case)],
         "consents": [consent_as_dict(c, now) for c in consents],
@@ -220,7 +223,8 @@ def timeline(session: Session, principal: Principal, case_id: uuid.UUID) -> dict
     case = load_case(session, principal, case_id)
     rows: list[tuple[datetime, datetime, str, dict[str, Any]]] = []
     for row in _records(session, Contact, case):
-        rows.append((row.occurred_at, row.created_at, "contact", contact_as_dict(row)))
+        shown = contact_as_dict(row, may_read_sensitive=principal.can(Perm.CASE_READ_SENSITIVE))
+        rows.append((row.occurred_at, row.created_at, "contact", shown))
     for act in _records(session, Activity, case):
         rows.append((act.occurred_at, act.created_at, "activity", activity_as_dict(act)))
     for out in _records(session, Outcome, case):

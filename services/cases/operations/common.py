@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from common.audit import auditor
 from common.clock import JST, utcnow
-from common.errors import Forbidden, NotFound
+from common.errors import Conflict, Forbidden, NotFound
 from common.permissions import Perm
 from common.principal import Principal
 from services.cases.domain import consents as consent_rules
 from services.cases.domain.packets import age_band
-from services.cases.domain.vocab import Category, GivenBy
+from services.cases.domain.vocab import GIVEN_BY_ALIASES, Category, GivenBy
 from services.cases.models import (
     Activity,
     AuditEntry,
@@ -58,14 +58,23 @@ def case_scope(principal: Principal) -> sa.Select[Case]:
 
 
 def load_case(
-    session: Session, principal: Principal, case_id: uuid.UUID, *, for_update: bool = False
+    session: Session,
+    principal: Principal,
+    case_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    erased_ok: bool = False,
 ) -> Case:
+    """The caller's case (404 otherwise). Loaded for a change, an erased case is refused
+    (409): its use has stopped (APPI art. 35)."""
     stmt = case_scope(principal).where(Case.id == case_id)
     if for_update:
         stmt = stmt.with_for_update(of=Case)
     case = session.scalar(stmt)
     if case is None:
         raise NotFound("No such case")
+    if for_update and case.erased_at is not None and not erased_ok:
+        raise Conflict("The person's data was erased: the case takes no record", code="case_erased")
     if for_update:
         # The person was joined in before the case's lock was granted; once the lock is
         # ours, read (and lock) it afresh, or a concurrent edit's name or kana would be
@@ -167,11 +176,16 @@ def case_summary(case: Case) -> dict[str, Any]:
         "origin_referral_id": sid(case.origin_referral_id),
         "external_ref": case.external_ref,
         "version": case.version,
+        "erased_at": iso(case.erased_at),
+        "erased_by": sid(case.erased_by),
         "person": person_as_dict(case, contact_details=False),
     }
 
 
-def contact_as_dict(row: Contact) -> dict[str, Any]:
+def contact_as_dict(row: Contact, *, may_read_sensitive: bool = True) -> dict[str, Any]:
+    """A summary the writer kept marked sensitive is withheld from roles without
+    sensitive-read (``summary_hidden``)."""
+    hidden = row.summary_sensitive and not may_read_sensitive
     return {
         "id": str(row.id),
         "case_id": str(row.case_id),
@@ -180,7 +194,9 @@ def contact_as_dict(row: Contact) -> dict[str, Any]:
         "relationship": row.relationship,
         "occurred_at": iso(row.occurred_at),
         "minutes": row.minutes,
-        "summary": row.summary,
+        "summary": None if hidden else row.summary,
+        "summary_sensitive": row.summary_sensitive,
+        "summary_hidden": hidden,
         "recorded_by": sid(row.recorded_by),
         "created_at": iso(row.created_at),
     }
@@ -226,7 +242,7 @@ def consent_facts(row: Consent) -> consent_rules.ConsentFacts:
         id=row.id,
         to_org_ids=frozenset(uuid.UUID(o) for o in row.to_org_ids),
         categories=frozenset(Category(c) for c in row.categories),
-        given_by=GivenBy(row.given_by),
+        given_by=GivenBy(GIVEN_BY_ALIASES.get(row.given_by, row.given_by)),
         obtained_at=row.obtained_at,
         expires_at=row.expires_at,
         withdrawn_at=row.withdrawn_at,
@@ -242,6 +258,7 @@ def consent_as_dict(row: Consent, now: datetime | None = None) -> dict[str, Any]
         "method": row.method,
         "given_by": row.given_by,
         "given_by_relationship": row.given_by_relationship,
+        "representative_basis": row.representative_basis,
         "obtained_at": iso(row.obtained_at),
         "expires_at": iso(row.expires_at),
         "withdrawn_at": iso(row.withdrawn_at),

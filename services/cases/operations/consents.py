@@ -16,7 +16,7 @@ from services.cases import events
 from services.cases.domain import consents as rules
 from services.cases.domain.packets import build_packet, ordered_categories
 from services.cases.domain.records import not_in_future
-from services.cases.domain.vocab import Category, GivenBy
+from services.cases.domain.vocab import Category
 from services.cases.models import Activity, Consent, Contact, Note, OrgDirectoryEntry, Outcome
 from services.cases.operations.common import (
     activity_as_dict,
@@ -70,10 +70,9 @@ def record_consent(
     errors += not_in_future("obtained_at", body.obtained_at, now)
     if body.expires_at is not None and body.expires_at <= body.obtained_at:
         errors.append(FieldError("expires_at", "Must be after obtained_at", "order"))
-    if body.given_by is GivenBy.SELF and body.given_by_relationship is not None:
-        errors.append(
-            FieldError("given_by_relationship", "Only a guardian or family member has one")
-        )
+    errors += rules.giver_problems(
+        body.given_by, body.given_by_relationship, body.representative_basis
+    )
     if errors:
         raise ValidationFailed(errors)
     consent = Consent(
@@ -85,6 +84,9 @@ def record_consent(
         given_by=body.given_by.value,
         given_by_relationship=(
             body.given_by_relationship.value if body.given_by_relationship else None
+        ),
+        representative_basis=(
+            body.representative_basis.value if body.representative_basis else None
         ),
         obtained_at=body.obtained_at,
         expires_at=body.expires_at,
@@ -133,7 +135,7 @@ def withdraw_consent(
     """Stops future sharing at once; what was already shared cannot be recalled."""
     require(principal, Perm.CASE_WRITE, "withdraw consents")
     consent = load_consent(session, principal, consent_id)
-    case = load_case(session, principal, consent.case_id, for_update=True)
+    case = load_case(session, principal, consent.case_id, for_update=True, erased_ok=True)
     if consent.withdrawn_at is not None:
         from common.errors import Conflict
 
@@ -168,6 +170,10 @@ def packet(
     behalf of the sender, snapshots the answer and decides; this only reports."""
     require(principal, Perm.REFERRAL_SEND, "refer cases")
     case = load_case(session, principal, case_id)
+    if case.erased_at is not None:
+        raise ValidationFailed(
+            FieldError("case_id", "The person's data was erased: it is not shared", "case_erased")
+        )
     categories = [] if query.anonymous else ordered_categories(query.category_list())
     if Category.SENSITIVE in categories and not principal.can(Perm.CASE_READ_SENSITIVE):
         raise Forbidden("Your role may not share sensitive information")
@@ -197,7 +203,12 @@ def packet(
         )
 
     wanted = set(categories)
-    contacts = [contact_as_dict(c) for c in rows(Contact)] if Category.HISTORY in wanted else []
+    # A summary kept marked sensitive leaves only under a consent naming ``sensitive``.
+    contacts = (
+        [contact_as_dict(c, may_read_sensitive=Category.SENSITIVE in wanted) for c in rows(Contact)]
+        if Category.HISTORY in wanted
+        else []
+    )
     support = Category.SUPPORT_RECORD in wanted
     sensitive_notes = []
     if Category.SENSITIVE in wanted:

@@ -28,7 +28,7 @@ def add_note(
     session: Session, principal: Principal, case_id: uuid.UUID, body: NoteCreate
 ) -> dict[str, Any]:
     require(principal, Perm.CASE_WRITE, "write notes")
-    case = load_case(session, principal, case_id)
+    case = load_case(session, principal, case_id, for_update=True)
     remember_staff(session, principal)
     sensitive = body.category in SENSITIVE_NOTE_CATEGORIES
     note = Note(

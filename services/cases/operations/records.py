@@ -10,14 +10,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from common.clock import as_utc, utcnow
-from common.errors import ValidationFailed
+from common.errors import FieldError, ValidationFailed
 from common.permissions import Perm
 from common.principal import Principal
 from services.cases import events
 from services.cases.domain import records as rules
 from services.cases.domain import stages
-from services.cases.domain.vocab import EMPLOYMENT_PATHS, ActivityType, OutcomeType, Stage
-from services.cases.models import Activity, Case, Contact, Outcome, StageChange
+from services.cases.domain.sensitive import found_terms
+from services.cases.domain.vocab import (
+    EMPLOYMENT_PATHS,
+    ActivityType,
+    NoteCategory,
+    OutcomeType,
+    Stage,
+)
+from services.cases.models import Activity, Case, Contact, Note, Outcome, StageChange
 from services.cases.operations.common import (
     activity_as_dict,
     audit,
@@ -29,6 +36,7 @@ from services.cases.operations.common import (
     require,
     who,
 )
+from services.cases.operations.sensitive import org_terms
 from services.cases.schemas import ActivityCreate, ContactCreate, OutcomeCreate
 
 
@@ -81,8 +89,21 @@ def add_contact(
 ) -> Contact:
     """In the caller's transaction (also used when a case opens with its first contact)."""
     problems = rules.contact_problems(body.by, body.relationship, body.occurred_at, now)
+    summary = body.summary or None
+    flagged = found_terms(summary, org_terms(session, case.org_id))
+    if flagged and body.sensitive_choice is None:
+        problems.append(
+            FieldError(
+                "summary",
+                "The summary mentions sensitive information (要配慮個人情報): "
+                + ", ".join(flagged)
+                + ". Move it to a sensitive note, or keep it marked sensitive",
+                "sensitive_terms",
+            )
+        )
     if problems:
         raise ValidationFailed(problems)
+    moved_to_note = bool(flagged) and body.sensitive_choice == "note"
     contact = Contact(
         org_id=case.org_id,
         case_id=case.id,
@@ -91,10 +112,23 @@ def add_contact(
         relationship=body.relationship.value if body.relationship else None,
         occurred_at=body.occurred_at,
         minutes=body.minutes,
-        summary=body.summary or None,
+        summary=None if moved_to_note else summary,
+        summary_sensitive=bool(flagged) and body.sensitive_choice == "keep",
         recorded_by=principal.user_id,
     )
     session.add(contact)
+    if moved_to_note:
+        session.add(
+            Note(
+                org_id=case.org_id,
+                case_id=case.id,
+                category=NoteCategory.OTHER_SENSITIVE.value,
+                sensitive=True,
+                body=summary or "",
+                recorded_at=now,
+                recorded_by=principal.user_id,
+            )
+        )
     session.flush()
     _touch(case, contact.occurred_at)
     events.contact_logged(session, case, contact, **who(principal))
@@ -118,7 +152,7 @@ def log_contact(
     case = _writable_case(session, principal, case_id)
     contact = add_contact(session, principal, case, body, now=utcnow())
     session.commit()
-    return contact_as_dict(contact)
+    return contact_as_dict(contact, may_read_sensitive=principal.can(Perm.CASE_READ_SENSITIVE))
 
 
 def record_activity(

@@ -24,7 +24,17 @@ class Basis(StrEnum):
 
     CONSENT = "consent"
     EXCEPTION = "exception"
+    SUPPORT_MEETING = "support_meeting"
+    """Shared among the members of a formally constituted support meeting (支援会議),
+    who carry a statutory duty of confidentiality (APPI art. 27(1)(i): 法令に基づく場合)."""
     ANONYMOUS = "anonymous"
+
+
+class SupportMeetingLaw(StrEnum):
+    """The statute that constitutes the support meeting and binds its members to secrecy."""
+
+    SEIKATSU_KONKYU_9 = "seikatsu_konkyu_9"  # 生活困窮者自立支援法 第9条
+    SHAKAI_FUKUSHI_106_6 = "shakai_fukushi_106_6"  # 社会福祉法 第106条の6
 
 
 class ExceptionCode(StrEnum):

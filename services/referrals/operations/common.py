@@ -97,7 +97,15 @@ def org_view(session: Session, org_id: uuid.UUID) -> OrgView | None:
     row = session.get(OrgDirectoryEntry, org_id)
     if row is None:
         return None
-    return OrgView(row.org_id, row.consortium_id, row.name, row.kind, row.status)
+    return OrgView(
+        row.org_id,
+        row.consortium_id,
+        row.name,
+        row.kind,
+        row.status,
+        row.address,
+        row.representative,
+    )
 
 
 def org_names(session: Session, org_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, OrgView]:

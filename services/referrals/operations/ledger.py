@@ -32,21 +32,38 @@ class LedgerFile:
 
 
 def record_as_dict(record: ProvisionRecord) -> dict[str, Any]:
+    """Every item APPI arts. 29/30 ask of the record, under the names of API.md's ledger
+    (``at``, ``person``, ``categories``, ``obtained_how``) and the service's own."""
+    person = {"person_key": str(record.person_key)}
+    if record.case_id:
+        person["case_id"] = str(record.case_id)
     return {
         "id": str(record.id),
         "direction": record.direction,
         "date": jst_date(record.occurred_at).isoformat(),
+        "at": record.occurred_at.isoformat(),
         "occurred_at": record.occurred_at.isoformat(),
-        "counterparty": {"id": str(record.counterparty_org_id), "name": record.counterparty_name},
+        "counterparty": {
+            "id": str(record.counterparty_org_id),
+            "name": record.counterparty_name,
+            "address": record.counterparty_address,
+            "representative": record.counterparty_representative,
+        },
         "referral_id": str(record.referral_id),
         "case_id": str(record.case_id) if record.case_id else None,
         "person_key": str(record.person_key),
+        "person": person,
         "data_items": list(record.data_items),
+        "categories": list(record.data_items),
         "basis": record.basis,
         "consent_id": str(record.consent_id) if record.consent_id else None,
+        "consent_given_by": record.consent_given_by,
+        "representative_basis": record.representative_basis,
         "exception_code": record.exception_code,
         "exception_reason": record.exception_reason,
+        "support_meeting": record.support_meeting,
         "obtained_via": record.obtained_via,
+        "obtained_how": record.obtained_via,
         "recorded_at": record.recorded_at.isoformat(),
         "retain_until": record.retain_until.isoformat(),
     }
@@ -64,6 +81,8 @@ def _statement(principal: Principal, query: LedgerQuery) -> sa.Select[Any]:
         )
     if query.direction:
         stmt = stmt.where(ProvisionRecord.direction == query.direction.value)
+    if query.person_key:
+        stmt = stmt.where(ProvisionRecord.person_key == query.person_key)
     return stmt
 
 
@@ -85,6 +104,8 @@ def ledger(
         "to": query.to.isoformat() if query.to else None,
         "format": query.format.value,
     }
+    if query.person_key:
+        details["person_key"] = str(query.person_key)
     record_audit(
         session,
         AuditEntry,

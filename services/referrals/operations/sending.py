@@ -25,16 +25,20 @@ from services.referrals.domain.codes import Basis, Category, Urgency
 from services.referrals.domain.deadlines import default_respond_by, due_at, respond_by_errors
 from services.referrals.domain.gate import (
     LegalBasis,
+    MeetingRecord,
     check_provision,
     choose_basis,
+    meeting_errors,
     ordered_categories,
     receiver_errors,
+    record_keeping_errors,
 )
 from services.referrals.domain.packets import data_items, for_reader, shape_packet
 from services.referrals.domain.states import Status
 from services.referrals.models import (
     AuditEntry,
     ConsentFact,
+    OrgDirectoryEntry,
     ProvisionRecord,
     Referral,
     ReferralTransition,
@@ -90,6 +94,72 @@ def _withdrawn_locally(session: Session, consent_id: uuid.UUID | None) -> bool:
     )
 
 
+def _meeting(body: ReferralCreate) -> MeetingRecord | None:
+    given = body.support_meeting
+    if given is None:
+        return None
+    return MeetingRecord(
+        law=given.law,
+        constituted_by=given.constituted_by.strip(),
+        held_on=given.held_on,
+        member_org_ids=tuple(given.member_org_ids),
+        purpose=(given.purpose or "").strip() or None,
+    )
+
+
+def _meeting_fact(session: Session, meeting: MeetingRecord | None) -> dict[str, Any] | None:
+    """The meeting's record as stored, with its members' names as they are today, so the
+    ledger reads as the minutes did."""
+    if meeting is None:
+        return None
+    names = {
+        org_id: name
+        for org_id, name in session.execute(
+            sa.select(OrgDirectoryEntry.org_id, OrgDirectoryEntry.name).where(
+                OrgDirectoryEntry.org_id.in_(meeting.member_org_ids)
+            )
+        )
+    }
+    return meeting.as_fact() | {
+        "members": [{"id": str(o), "name": names.get(o)} for o in meeting.member_org_ids]
+    }
+
+
+def _consortium_members(session: Session, consortium_id: uuid.UUID | None) -> frozenset[uuid.UUID]:
+    if consortium_id is None:
+        return frozenset()
+    return frozenset(
+        session.scalars(
+            sa.select(OrgDirectoryEntry.org_id).where(
+                OrgDirectoryEntry.consortium_id == consortium_id
+            )
+        )
+    )
+
+
+def _parties_errors(
+    session: Session, principal: Principal, body: ReferralCreate, basis: LegalBasis, now: datetime
+) -> list[FieldError]:
+    """The receiver, both sides' record-keeping details and, for a support meeting, its
+    membership — all from the local directory."""
+    assert principal.org_id is not None
+    receiver = org_view(session, body.to_org_id)
+    errors = receiver_errors(
+        sender_org_id=principal.org_id, consortium_id=principal.consortium_id, receiver=receiver
+    )
+    if not errors:
+        errors += record_keeping_errors(org_view(session, principal.org_id), receiver)
+    if basis.meeting is not None:
+        errors += meeting_errors(
+            basis.meeting,
+            sender_org_id=principal.org_id,
+            to_org_id=body.to_org_id,
+            known_org_ids=_consortium_members(session, principal.consortium_id),
+            today=jst_date(now),
+        )
+    return errors
+
+
 def _check(
     session: Session, deps: ReferralDeps, principal: Principal, token: str, body: ReferralCreate
 ) -> _Checked:
@@ -105,15 +175,12 @@ def _check(
             exception_reason=body.exception.reason if body.exception else None,
             anonymous=body.anonymous,
             categories=categories,
+            meeting=_meeting(body),
         )
     except ValidationFailed as exc:
         _refuse(exc.errors, principal, body)
         raise
-    errors = receiver_errors(
-        sender_org_id=principal.org_id,
-        consortium_id=principal.consortium_id,
-        receiver=org_view(session, body.to_org_id),
-    )
+    errors = _parties_errors(session, principal, body, basis, now)
     policy = policy_for(session, principal.consortium_id) if principal.consortium_id else None
     respond_by = body.respond_by
     if respond_by is not None:
@@ -206,9 +273,7 @@ def create(
     # The write transaction looks again at what may have changed while the cases
     # service answered: the receiver's status, and a withdrawal heard on the queue.
     receiver = org_view(session, body.to_org_id)
-    errors = receiver_errors(
-        sender_org_id=principal.org_id, consortium_id=principal.consortium_id, receiver=receiver
-    )
+    errors = _parties_errors(session, principal, body, checked.basis, checked.now)
     if checked.basis.basis is Basis.CONSENT and _withdrawn_locally(
         session, checked.basis.consent_id
     ):
@@ -220,8 +285,11 @@ def create(
         _refuse(errors, principal, body)
     assert receiver is not None
     sender = org_view(session, principal.org_id)
+    assert sender is not None  # record_keeping_errors refused a sender not on file
     now = checked.now
     anonymous = checked.basis.basis is Basis.ANONYMOUS
+    consent = checked.answer.consent if checked.basis.basis is Basis.CONSENT else None
+    meeting = _meeting_fact(session, checked.basis.meeting)
     referral = Referral(
         id=uuid.uuid4(),
         consortium_id=principal.consortium_id,
@@ -237,6 +305,9 @@ def create(
         consent_id=checked.basis.consent_id,
         exception_code=checked.basis.exception_code.value if checked.basis.exception_code else None,
         exception_reason=checked.basis.exception_reason,
+        consent_given_by=consent.given_by if consent else None,
+        representative_basis=consent.representative_basis if consent else None,
+        support_meeting=meeting,
         obtained_via=body.obtained_via.value,
         urgency=Urgency(body.urgency).value,
         respond_by=checked.respond_by,
@@ -266,6 +337,9 @@ def create(
         "occurred_at": now,
         "basis": referral.basis,
         "consent_id": referral.consent_id,
+        "consent_given_by": referral.consent_given_by,
+        "representative_basis": referral.representative_basis,
+        "support_meeting": meeting,
         "exception_code": referral.exception_code,
         "exception_reason": referral.exception_reason,
         "person_key": referral.person_key,
@@ -280,6 +354,8 @@ def create(
             direction="provided",
             counterparty_org_id=receiver.org_id,
             counterparty_name=receiver.name,
+            counterparty_address=receiver.address,
+            counterparty_representative=receiver.representative,
             case_id=referral.case_id,
             obtained_via=None,
             **common_record,
@@ -290,7 +366,9 @@ def create(
             org_id=receiver.org_id,
             direction="received",
             counterparty_org_id=principal.org_id,
-            counterparty_name=sender.name if sender else str(principal.org_id),
+            counterparty_name=sender.name,
+            counterparty_address=sender.address,
+            counterparty_representative=sender.representative,
             case_id=None,
             obtained_via=referral.obtained_via,
             **common_record,

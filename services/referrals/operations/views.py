@@ -151,6 +151,9 @@ def referral_detail(session: Session, principal: Principal, referral: Referral) 
             else None
         ),
         "obtained_via": referral.obtained_via,
+        "consent_given_by": referral.consent_given_by,
+        "representative_basis": referral.representative_basis,
+        "support_meeting": referral.support_meeting,
         "created_by": {"id": str(referral.created_by), "name": referral.created_by_name},
         "viewed_at": _iso(referral.viewed_at),
         "answered_at": _iso(referral.answered_at),

@@ -3,18 +3,30 @@ plugin, common.testing.plugin): members with people in each role."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.service import ServiceDefinition
 from services.cases import SERVICE
-from tests.service.cases.support import Api, Member, make_member
+from tests.service.cases.support import Api, FakeProvisions, Member, make_member
 
 
 @pytest.fixture(scope="module")
 def service_definition() -> ServiceDefinition:
     return SERVICE
+
+
+@pytest.fixture
+def provisions() -> FakeProvisions:
+    return FakeProvisions()
+
+
+@pytest.fixture
+def service_overrides(provisions: FakeProvisions) -> dict[str, Any]:
+    return {"provisions": provisions}
 
 
 @pytest.fixture

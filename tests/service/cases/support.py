@@ -62,6 +62,19 @@ def make_member(
     )
 
 
+@dataclass
+class FakeProvisions:
+    """A stand-in for the referrals service's ledger: records per person key, and the
+    principal token each question came with."""
+
+    records: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
+    asked: list[tuple[str, uuid.UUID]] = field(default_factory=list)
+
+    def for_person(self, token: str, person_key: uuid.UUID) -> list[dict[str, Any]]:
+        self.asked.append((token, person_key))
+        return list(self.records.get(person_key, []))
+
+
 class Api:
     """``api.as_(principal).post("/cases", json=...)``"""
 

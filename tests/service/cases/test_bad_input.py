@@ -164,6 +164,7 @@ def test_a_consent_cannot_expire_before_it_was_given(
         "categories": ["identity"],
         "method": "verbal",
         "given_by": "guardian",
+        "representative_basis": "minor",
         "obtained_at": "2021-06-01",
         "expires_at": "2021-05-01",
     }

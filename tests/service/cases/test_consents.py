@@ -52,8 +52,9 @@ def test_the_hikikomori_consent_ladder_is_climbed(api: Api, member: Member, othe
         f"/cases/{cid}/contacts", json=contact(by="self", relationship=None, channel="home_visit")
     )
     assert rung() == "person_reached"
-    staff.post(f"/cases/{cid}/consents", json=consent(other, given_by="guardian"))
-    assert rung() == "person_reached"  # a guardian's consent is not the person's own
+    mothers_word = consent(other, given_by="family", given_by_relationship="mother")
+    assert staff.post(f"/cases/{cid}/consents", json=mothers_word).status_code == 201
+    assert rung() == "person_reached"  # a family member's consent is not the person's own
     staff.post(f"/cases/{cid}/consents", json=consent(other))
     page = staff.get(f"/cases/{cid}").json
     assert page["consent_ladder"]["rung"] == "person_consented"
@@ -172,3 +173,53 @@ def test_a_packet_goes_to_another_member(api: Api, member: Member) -> None:
     cid = staff.open_case()["id"]
     response = staff.get(f"/cases/{cid}/packet", query_string={"to_org_id": str(member.org_id)})
     assert response.status_code == 422
+
+
+def test_a_legal_representatives_consent_is_recorded_with_its_basis(
+    api: Api, member: Member, other: Member, sessions: sessionmaker[Session]
+) -> None:
+    staff = api.as_(member.staff)
+    cid = staff.open_case()["id"]
+    missing = staff.post(
+        f"/cases/{cid}/consents", json=consent(other, given_by="legal_representative")
+    )
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.json["errors"]] == ["representative_basis"]
+    assert outbox(sessions, "consent.recorded") == []
+    # "guardian", API.md's older spelling, is recorded as a legal representative.
+    body = consent(other, given_by="guardian", representative_basis="guardianship")
+    created = staff.post(f"/cases/{cid}/consents", json=body)
+    assert created.status_code == 201, created.json
+    assert created.json["given_by"] == "legal_representative"
+    assert created.json["representative_basis"] == "guardianship"
+    recorded = outbox(sessions, "consent.recorded")[-1]["data"]
+    assert recorded["given_by"] == "legal_representative"
+    assert recorded["representative_basis"] == "guardianship"
+    assert staff.get(f"/cases/{cid}").json["consent_ladder"]["rung"] == "person_consented"
+
+
+def test_a_family_members_consent_is_recorded_but_covers_no_packet(
+    api: Api, member: Member, other: Member
+) -> None:
+    staff = api.as_(member.staff)
+    cid = staff.open_case()["id"]
+    body = consent(other, given_by="family", given_by_relationship="mother")
+    given = staff.post(f"/cases/{cid}/consents", json=body).json
+    assert given["given_by"] == "family"
+    answer = staff.get(
+        f"/cases/{cid}/packet",
+        query_string={
+            "to_org_id": str(other.org_id),
+            "categories": "identity,history",
+            "consent_id": given["id"],
+        },
+    ).json
+    assert answer["consent"]["given_by"] == "family"
+    assert answer["consent"]["active"] is True
+    assert answer["consent"]["covers"] is False
+    # Without a consent named, the family member's is never chosen as covering.
+    chosen = staff.get(
+        f"/cases/{cid}/packet",
+        query_string={"to_org_id": str(other.org_id), "categories": "identity"},
+    ).json
+    assert chosen["consent"] is None

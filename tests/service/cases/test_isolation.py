@@ -64,6 +64,7 @@ SAMPLES: dict[str, Callable[[Member], dict[str, Any]]] = {
     },
     "cases.add_note": lambda m: {"json": {"category": "illness", "body": "通院中"}},
     "cases.list_notes": lambda m: {},
+    "cases.erase_case": lambda m: {"json": {"reason": "本人からの消去の申し出"}},
 }
 CLOSED_FIRST = {"cases.reopen_case"}
 

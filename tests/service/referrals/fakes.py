@@ -64,6 +64,8 @@ class FakeCases:
         expires_at: datetime | None = None,
         withdrawn_at: datetime | None = None,
         active: bool | None = None,
+        given_by: str = "self",
+        representative_basis: str | None = None,
     ) -> uuid.UUID:
         consent_id = uuid.uuid4()
         now = utcnow()
@@ -79,6 +81,8 @@ class FakeCases:
             "expires_at": expires_at.isoformat(),
             "withdrawn_at": withdrawn_at.isoformat() if withdrawn_at else None,
             "active": active,
+            "given_by": given_by,
+            "representative_basis": representative_basis,
         }
         return consent_id
 

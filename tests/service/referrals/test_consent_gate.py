@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from common.clock import jst_date, utcnow
-from services.referrals.models import ConsentFact
-from tests.service.referrals.world import World
+from common.orgdirectory import apply_org_event
+from services.referrals.models import ConsentFact, OrgDirectoryEntry
+from tests.service.referrals.world import Member, World, org_event
 
 Setup = Callable[[World], dict[str, Any]]
 
@@ -113,6 +114,58 @@ def case_of_another_org(world: World) -> dict[str, Any]:
     return {"case_id": str(case_id), "consent_id": str(consent_id)}
 
 
+def consent_given_by_a_family_member(world: World) -> dict[str, Any]:
+    return _consent(world, given_by="family")
+
+
+def _off_file(world: World, member: Member) -> None:
+    with world.sessions() as session:
+        apply_org_event(
+            session, OrgDirectoryEntry, org_event(member, member.tenant.kind, on_file=False)
+        )
+        session.commit()
+
+
+def sender_without_address_or_representative(world: World) -> dict[str, Any]:
+    _off_file(world, world.sender)
+    return _consent(world)
+
+
+def receiver_without_address_or_representative(world: World) -> dict[str, Any]:
+    _off_file(world, world.receiver)
+    return _consent(world)
+
+
+def _meeting(world: World, members: list[Member], **changes: Any) -> dict[str, Any]:
+    case_id = world.cases.add_case(world.sender.org_id)
+    meeting = {
+        "law": "seikatsu_konkyu_9",
+        "constituted_by": "甲府市 生活福祉課",
+        "held_on": jst_date(utcnow()).isoformat(),
+        "member_org_ids": [str(m.org_id) for m in members],
+    } | changes
+    return {"case_id": str(case_id), "support_meeting": meeting}
+
+
+def support_meeting_the_receiver_did_not_sit_in(world: World) -> dict[str, Any]:
+    return _meeting(world, [world.sender, world.third])
+
+
+def support_meeting_not_yet_held(world: World) -> dict[str, Any]:
+    tomorrow = jst_date(utcnow()) + timedelta(days=1)
+    return _meeting(world, [world.sender, world.receiver], held_on=tomorrow.isoformat())
+
+
+def support_meeting_with_an_outsider(world: World) -> dict[str, Any]:
+    return _meeting(world, [world.sender, world.receiver, world.outsider])
+
+
+def support_meeting_and_a_consent(world: World) -> dict[str, Any]:
+    return _meeting(world, [world.sender, world.receiver]) | {
+        "consent_id": _consent(world)["consent_id"]
+    }
+
+
 def respond_by_in_the_past(world: World) -> dict[str, Any]:
     return _consent(world) | {"respond_by": (jst_date(utcnow()) - timedelta(days=1)).isoformat()}
 
@@ -138,6 +191,17 @@ REFUSALS: list[tuple[Setup, str, str]] = [
     (receiver_is_the_sender, "to_org_id", "receiver_is_self"),
     (case_of_another_org, "case_id", "case_not_found"),
     (respond_by_in_the_past, "respond_by", "in_past"),
+    (consent_given_by_a_family_member, "consent_id", "consent_given_by_family"),
+    (sender_without_address_or_representative, "from_org", "sender_record_incomplete"),
+    (receiver_without_address_or_representative, "to_org_id", "receiver_record_incomplete"),
+    (
+        support_meeting_the_receiver_did_not_sit_in,
+        "support_meeting.member_org_ids",
+        "not_a_meeting_member",
+    ),
+    (support_meeting_not_yet_held, "support_meeting.held_on", "in_future"),
+    (support_meeting_with_an_outsider, "support_meeting.member_org_ids.2", "unknown_org"),
+    (support_meeting_and_a_consent, "basis", "basis_ambiguous"),
 ]
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 from services.referrals.domain.states import Status
 from tests.service.referrals.drive import drive, set_policy
 from tests.service.referrals.ui_support import Ui, build_ui
-from tests.service.referrals.world import World
+from tests.service.referrals.world import World, address_of, representative_of
 
 
 @pytest.fixture
@@ -211,3 +211,53 @@ def test_without_a_case_the_refer_flow_starts_by_choosing_one(ui: Ui, world: Wor
     assert page.status_code == 200
     assert f"/referrals/new?case_id={case_id}" in text(page)
     assert text(page).count("/referrals/new?case_id=") == 1  # only my org's cases
+
+
+def test_a_family_members_consent_is_not_offered_and_a_support_meeting_can_be_the_basis(
+    ui: Ui, world: World
+) -> None:
+    case_id, family_consent = world.case_with_consent(["identity"], given_by="family")
+    sender = ui.browser(world.sender)
+    page = text(sender.get(f"/referrals/new?case_id={case_id}"))
+    assert str(family_consent) not in page
+    assert "家族の同意は家族自身の情報にしか及びません" in page
+    assert "支援会議（双方が構成員）" in page
+    form = {
+        "case_id": str(case_id),
+        "to_org_id": str(world.receiver.org_id),
+        "categories": ["identity"],
+        "basis": "support_meeting",
+        "support_meeting_law": "shakai_fukushi_106_6",
+        "support_meeting_constituted_by": "甲府市 福祉総室",
+        "support_meeting_held_on": "2099-01-01",
+        "support_meeting_member_org_ids": [str(world.sender.org_id), str(world.third.org_id)],
+        "reason": "重層的支援体制の会議で役割分担を決めた",
+        "urgency": "normal",
+        "obtained_via": "consultation",
+        "action": "send",
+    }
+    refused = sender.post("/referrals/new", form)
+    assert refused.status_code == 422
+    assert "まだ開催されていない会議です。" in text(refused)
+    assert "自団体と紹介先の両方が支援会議の構成員である必要があります。" in text(refused)
+    assert "甲府市 福祉総室" in text(refused)  # what was typed stays
+    assert world.count("referrals") == 0
+    form["support_meeting_held_on"] = "2026-01-15"
+    form["support_meeting_member_org_ids"] = [str(world.sender.org_id), str(world.receiver.org_id)]
+    sent = sender.post("/referrals/new", form)
+    assert sent.status_code == 302, text(sent)
+    ledger = text(sender.get("/referrals/ledger"))
+    assert "社会福祉法第106条の6" in ledger
+    assert "甲府市 福祉総室" in ledger
+    assert address_of(world.receiver) in ledger
+    assert representative_of(world.receiver) in ledger
+
+
+def test_the_ledger_names_a_legal_representatives_consent_as_such(ui: Ui, world: World) -> None:
+    case_id, consent_id = world.case_with_consent(
+        ["identity"], given_by="legal_representative", representative_basis="minor"
+    )
+    world.sent(case_id=str(case_id), consent_id=str(consent_id), categories=["identity"])
+    ledger = text(ui.browser(world.receiver).get("/referrals/ledger"))
+    assert "法定代理人の同意 (未成年者の親権者)" in ledger
+    assert "本人の同意" not in ledger

@@ -109,7 +109,16 @@ class World:
         return result
 
 
-def org_event(member: Member, kind: str, status: str = "active") -> Event:
+def address_of(member: Member) -> str:
+    return f"山梨県甲府市丸の内一丁目（{member.name}）"
+
+
+def representative_of(member: Member) -> str:
+    return f"{member.name} 代表 山梨 花子"
+
+
+def org_event(member: Member, kind: str, status: str = "active", *, on_file: bool = True) -> Event:
+    """The org as auth announces it; ``on_file`` gives it an address and a representative."""
     return Event(
         type="org.registered",
         producer="auth",
@@ -124,6 +133,8 @@ def org_event(member: Member, kind: str, status: str = "active") -> Event:
             "kind": kind,
             "sector": "public" if kind == "prefectural_center" else "private",
             "status": status,
+            "address": address_of(member) if on_file else None,
+            "representative": representative_of(member) if on_file else None,
         },
     )
 

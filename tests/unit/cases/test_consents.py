@@ -5,7 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 from services.cases.domain import consents
 from services.cases.domain.consents import ConsentFacts
-from services.cases.domain.vocab import Category, ContactBy, GivenBy
+from services.cases.domain.vocab import (
+    Category,
+    ContactBy,
+    GivenBy,
+    Relationship,
+    RepresentativeBasis,
+)
 
 NOW = datetime(2021, 6, 1, tzinfo=UTC)
 RECEIVER = uuid.uuid4()
@@ -63,12 +69,19 @@ def test_the_consent_ladder_climbs_from_anonymous_family_to_the_persons_own_cons
         consents.ladder_rung(person_anonymous=False, contact_parties=both, consents=[], now=NOW)
         == "person_reached"
     )
-    guardian = consent(given_by=GivenBy.GUARDIAN)
+    mothers_word = consent(given_by=GivenBy.FAMILY)
+    assert (
+        consents.ladder_rung(
+            person_anonymous=False, contact_parties=both, consents=[mothers_word], now=NOW
+        )
+        == "person_reached"
+    )
+    guardian = consent(given_by=GivenBy.LEGAL_REPRESENTATIVE)
     assert (
         consents.ladder_rung(
             person_anonymous=False, contact_parties=both, consents=[guardian], now=NOW
         )
-        == "person_reached"
+        == "person_consented"
     )
     assert (
         consents.ladder_rung(
@@ -84,3 +97,28 @@ def test_the_consent_ladder_climbs_from_anonymous_family_to_the_persons_own_cons
         == "person_reached"
     )
     assert [r["reached"] for r in consents.ladder("family_named")] == [True, True, False, False]
+
+
+def test_a_family_members_consent_never_covers_the_persons_data() -> None:
+    mothers_word = consent(given_by=GivenBy.FAMILY)
+    assert not consents.covers(mothers_word, RECEIVER, [Category.IDENTITY], NOW)
+    assert consents.covering([mothers_word], RECEIVER, [Category.IDENTITY], NOW) is None
+
+
+def test_a_legal_representatives_consent_covers_the_persons_data() -> None:
+    parent = consent(given_by=GivenBy.LEGAL_REPRESENTATIVE)
+    assert consents.covers(parent, RECEIVER, [Category.IDENTITY, Category.HISTORY], NOW)
+
+
+def test_a_legal_representative_is_recorded_with_the_basis_of_representation() -> None:
+    def codes(*args: object) -> list[str]:
+        return [e.code for e in consents.giver_problems(*args)]  # type: ignore[arg-type]
+
+    assert codes(GivenBy.LEGAL_REPRESENTATIVE, None, None) == ["representative_basis_required"]
+    assert codes(GivenBy.LEGAL_REPRESENTATIVE, None, RepresentativeBasis.GUARDIANSHIP) == []
+    assert codes(GivenBy.LEGAL_REPRESENTATIVE, Relationship.MOTHER, RepresentativeBasis.MINOR) == []
+    assert codes(GivenBy.FAMILY, Relationship.MOTHER, RepresentativeBasis.MINOR) == [
+        "not_representative"
+    ]
+    assert codes(GivenBy.SELF, Relationship.MOTHER, None) == ["self"]
+    assert codes(GivenBy.FAMILY, Relationship.MOTHER, None) == []

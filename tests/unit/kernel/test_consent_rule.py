@@ -22,6 +22,7 @@ class Terms:
     obtained_at: datetime | None = NOW - timedelta(days=3)
     expires_at: datetime | None = None
     withdrawn_at: datetime | None = None
+    given_by: str | None = "self"
 
 
 def test_an_active_consent_naming_the_receiver_and_every_category_covers() -> None:
@@ -38,6 +39,8 @@ def test_an_active_consent_naming_the_receiver_and_every_category_covers() -> No
         ({"obtained_at": NOW + timedelta(seconds=1)}, Gap.PENDING),
         ({"to_org_ids": frozenset({uuid.uuid4()})}, Gap.RECEIVER_NOT_NAMED),
         ({"categories": frozenset({"identity"})}, Gap.CATEGORIES_MISSING),
+        ({"given_by": "family"}, Gap.NOT_THE_PERSONS),
+        ({"given_by": None}, Gap.NOT_THE_PERSONS),  # who consented must be known
     ],
 )
 def test_each_gap_alone_stops_the_provision(changes: dict[str, object], gap: Gap) -> None:
@@ -71,3 +74,8 @@ def test_missing_categories_keep_the_order_asked() -> None:
 
 def test_a_withdrawal_dated_ahead_is_not_yet_in_force() -> None:
     assert status(Terms(withdrawn_at=NOW + timedelta(hours=1)), NOW) == "active"
+
+
+@pytest.mark.parametrize("giver", ["self", "legal_representative", "guardian"])
+def test_the_person_or_a_legal_representative_consents_for_the_persons_data(giver: str) -> None:
+    assert covers(Terms(given_by=giver), RECEIVER, ["identity"], NOW)

@@ -1,20 +1,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from common.errors import ValidationFailed
-from services.referrals.domain.codes import Basis, ExceptionCode
+from services.referrals.domain.codes import Basis, ExceptionCode, SupportMeetingLaw
 from services.referrals.domain.gate import (
     ConsentView,
     LegalBasis,
+    MeetingRecord,
     OrgView,
     check_provision,
     choose_basis,
     consent_errors,
+    meeting_errors,
     receiver_errors,
+    record_keeping_errors,
 )
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
@@ -33,6 +36,7 @@ def consent(**changes: object) -> ConsentView:
         "expires_at": NOW + timedelta(days=30),
         "withdrawn_at": None,
         "active": True,
+        "given_by": "self",
     }
     values.update(changes)
     return ConsentView(**values)  # type: ignore[arg-type]
@@ -81,6 +85,8 @@ def test_a_consent_that_names_the_receiver_and_covers_every_category_lets_the_re
         ({"to_org_ids": frozenset({uuid.uuid4()})}, "consent_receiver_not_named"),
         ({"categories": frozenset({"identity"})}, "consent_category_missing"),
         ({"case_id": uuid.uuid4()}, "consent_not_found"),
+        ({"given_by": "family"}, "consent_given_by_family"),
+        ({"given_by": None}, "consent_given_by_family"),
     ],
 )
 def test_a_consent_is_refused_when(changes: dict[str, object], code: str) -> None:
@@ -267,3 +273,125 @@ def test_an_active_member_of_the_consortium_may_receive() -> None:
     assert (
         receiver_errors(sender_org_id=uuid.uuid4(), consortium_id=CONSORTIUM, receiver=org()) == []
     )
+
+
+@pytest.mark.parametrize(
+    ("giver", "representation"),
+    [("self", None), ("legal_representative", "minor"), ("legal_representative", "guardianship")],
+)
+def test_the_persons_own_or_a_legal_representatives_consent_lets_the_referral_go(
+    giver: str, representation: str | None
+) -> None:
+    given = consent(given_by=giver, representative_basis=representation)
+    errors = consent_errors(
+        consent=given,
+        consent_id=given.id,
+        case_id=CASE,
+        to_org_id=RECEIVER,
+        categories=["identity"],
+        now=NOW,
+    )
+    assert errors == []
+
+
+def test_a_family_members_consent_is_refused_on_the_consent_field() -> None:
+    given = consent(given_by="family")
+    with pytest.raises(ValidationFailed) as caught:
+        check_provision(
+            basis=LegalBasis(Basis.CONSENT, consent_id=given.id),
+            consent=given,
+            case_id=CASE,
+            to_org_id=RECEIVER,
+            categories=["identity"],
+            now=NOW,
+        )
+    assert [(e.field, e.code) for e in caught.value.errors] == [
+        ("consent_id", "consent_given_by_family")
+    ]
+
+
+SENDER = uuid.UUID(int=7)
+TODAY = date(2026, 6, 1)
+
+
+def meeting(**changes: object) -> MeetingRecord:
+    values: dict[str, object] = {
+        "law": SupportMeetingLaw.SEIKATSU_KONKYU_9,
+        "constituted_by": "甲府市 生活福祉課",
+        "held_on": TODAY,
+        "member_org_ids": (SENDER, RECEIVER),
+    }
+    values.update(changes)
+    return MeetingRecord(**values)  # type: ignore[arg-type]
+
+
+def test_a_support_meeting_is_a_basis_of_its_own_that_may_carry_sensitive_data() -> None:
+    chosen = basis(meeting=meeting(), categories=["identity", "sensitive"])
+    assert chosen.basis is Basis.SUPPORT_MEETING
+    assert chosen.meeting == meeting()
+    with pytest.raises(ValidationFailed) as two:
+        basis(meeting=meeting(), consent_id=uuid.uuid4())
+    assert codes(two.value.errors) == ["basis_ambiguous"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"held_on": TODAY + timedelta(days=1)}, "support_meeting.held_on", "in_future"),
+        ({"constituted_by": " "}, "support_meeting.constituted_by", "missing"),
+        ({"member_org_ids": (SENDER,)}, "support_meeting.member_org_ids", "not_a_meeting_member"),
+        (
+            {"member_org_ids": (RECEIVER, uuid.UUID(int=9))},
+            "support_meeting.member_org_ids",
+            "not_a_meeting_member",
+        ),
+        (
+            {"member_org_ids": (SENDER, RECEIVER, uuid.uuid4())},
+            "support_meeting.member_org_ids.2",
+            "unknown_org",
+        ),
+        (
+            {"member_org_ids": (SENDER, RECEIVER, SENDER)},
+            "support_meeting.member_org_ids",
+            "duplicate",
+        ),
+    ],
+)
+def test_a_support_meeting_is_refused_when(
+    changes: dict[str, object], field: str, code: str
+) -> None:
+    errors = meeting_errors(
+        meeting(**changes),
+        sender_org_id=SENDER,
+        to_org_id=RECEIVER,
+        known_org_ids=frozenset({SENDER, RECEIVER, uuid.UUID(int=9)}),
+        today=TODAY,
+    )
+    assert (field, code) in [(e.field, e.code) for e in errors]
+
+
+def test_a_support_meeting_of_both_members_that_has_met_is_sound() -> None:
+    errors = meeting_errors(
+        meeting(),
+        sender_org_id=SENDER,
+        to_org_id=RECEIVER,
+        known_org_ids=frozenset({SENDER, RECEIVER}),
+        today=TODAY,
+    )
+    assert errors == []
+
+
+def test_both_sides_need_an_address_and_a_representative_on_file() -> None:
+    on_file = {"address": "甲府市丸の内1-1-1", "representative": "理事長 山梨 花子"}
+    sender = org(org_id=SENDER, **on_file)
+    assert record_keeping_errors(sender, org(**on_file)) == []
+    assert codes(record_keeping_errors(sender, org(address="甲府市", representative=None))) == [
+        "receiver_record_incomplete"
+    ]
+    assert codes(record_keeping_errors(org(org_id=SENDER), org(**on_file))) == [
+        "sender_record_incomplete"
+    ]
+    assert codes(record_keeping_errors(None, org())) == [
+        "sender_record_incomplete",
+        "receiver_record_incomplete",
+    ]

@@ -292,6 +292,129 @@ def test_an_import_without_a_file_is_explained_on_the_page(
     assert not services.writes()
 
 
+def test_the_consent_form_says_who_may_consent_and_sends_the_representations_basis(
+    staff: Browser, services: FakeServices, a_case: dict[str, Any]
+) -> None:
+    page = visible_text(staff.get(f"/cases/{a_case['id']}"))
+    assert "本人の情報の提供に同意できるのは、本人か法定代理人" in page
+    assert "法定代理人（未成年者の親権者・成年後見人）" in page
+    assert "家族（家族自身の情報のみ。本人の同意にはなりません）" in page
+    services.cases.on("POST", "/cases/{id}/consents", {"id": data.new_id()}, status=201)
+    typed = {
+        "to_org_ids": [data.new_id()],
+        "categories": ["identity"],
+        "method": "written",
+        "obtained_at": "2026-11-20T10:00",
+    }
+    staff.post(
+        f"/cases/{a_case['id']}/consents",
+        typed | {"given_by": "legal_representative", "representative_basis": "guardianship"},
+    )
+    sent = services.cases.last("POST", "/cases/{id}/consents").body
+    assert (sent["given_by"], sent["representative_basis"]) == (
+        "legal_representative",
+        "guardianship",
+    )
+    # A basis left chosen when the giver changed to family is not sent (it would be refused).
+    staff.post(
+        f"/cases/{a_case['id']}/consents",
+        typed | {"given_by": "family", "representative_basis": "minor"},
+    )
+    assert "representative_basis" not in services.cases.last("POST", "/cases/{id}/consents").body
+
+
+def test_a_family_members_consent_is_shown_as_not_the_persons(
+    staff: Browser, services: FakeServices, a_case: dict[str, Any]
+) -> None:
+    a_case["consents"] = [
+        {
+            "id": data.new_id(),
+            "status": "active",
+            "to_org_ids": [data.new_id()],
+            "categories": ["identity"],
+            "given_by": "family",
+            "given_by_relationship": "mother",
+            "representative_basis": None,
+            "method": "verbal",
+            "obtained_at": data.NOW,
+            "expires_at": None,
+        },
+        {
+            "id": data.new_id(),
+            "status": "active",
+            "to_org_ids": [data.new_id()],
+            "categories": ["identity"],
+            "given_by": "legal_representative",
+            "representative_basis": "minor",
+            "method": "written",
+            "obtained_at": data.NOW,
+            "expires_at": None,
+        },
+    ]
+    page = visible_text(staff.get(f"/cases/{a_case['id']}"))
+    assert "家族自身の情報のみ（本人の同意ではありません）" in page
+    assert "法定代理人 (未成年者の親権者)" in page
+
+
+def test_an_erased_case_says_so_in_its_history_and_offers_no_form(
+    staff: Browser, services: FakeServices, a_case: dict[str, Any]
+) -> None:
+    a_case["erased_at"] = data.NOW
+    services.cases.on(
+        "GET",
+        "/cases/{id}/timeline",
+        {
+            "case_id": a_case["id"],
+            "items": [
+                {
+                    "kind": "stage",
+                    "at": data.NOW,
+                    "item": {
+                        "id": data.new_id(),
+                        "from_stage": "preparation",
+                        "to_stage": "preparation",
+                        "kind": "erase",
+                        "reason": "本人からの申し出",
+                        "changed_at": data.NOW,
+                        "recorded_by": data.new_id(),
+                    },
+                }
+            ],
+        },
+    )
+    page = staff.get(f"/cases/{a_case['id']}")
+    text = visible_text(page)
+    assert "求めにより消去済み" in text
+    assert "本人の求めにより情報を消去 — 本人からの申し出" in text
+    assert f'action="/cases/{a_case["id"]}/contacts' not in html(page)
+
+
+def test_a_summary_flagged_as_sensitive_offers_the_choice_and_sends_it(
+    staff: Browser, services: FakeServices, a_case: dict[str, Any]
+) -> None:
+    services.cases.on(
+        "POST",
+        "/cases/{id}/contacts",
+        problem(422, "validation_failed", [{"field": "summary", "code": "sensitive_terms"}]),
+    )
+    typed = {
+        "channel": "phone",
+        "by": "family",
+        "occurred_at": "2026-11-20T10:00",
+        "summary": "うつ病と診断された",
+    }
+    refused = staff.post(f"/cases/{a_case['id']}/contact", typed)
+    assert refused.status_code == 422
+    text = visible_text(refused)
+    assert "内容に要配慮個人情報（病歴・障害・診療・犯罪歴など）が含まれているようです" in text
+    assert "要配慮個人情報のメモに移す" in text
+    assert "うつ病と診断された" in html(refused)
+    services.cases.on("POST", "/cases/{id}/contacts", {"id": data.new_id()}, status=201)
+    done = staff.post(f"/cases/{a_case['id']}/contact", typed | {"sensitive_choice": "note"})
+    assert done.status_code == 302
+    assert services.cases.last("POST", "/cases/{id}/contacts").body["sensitive_choice"] == "note"
+
+
 def test_a_new_case_form_submitted_twice_sends_one_idempotency_key(
     staff: Browser, services: FakeServices
 ) -> None:
