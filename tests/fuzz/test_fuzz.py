@@ -1,0 +1,177 @@
+"""The fuzz tier: schemathesis generates requests from each service's own OpenAPI document
+and sends them through the gateway (``/api/v1``) of a real embedded stack, as an org admin
+with a personal access token. Every answer must be something other than a 5xx, and where
+the operation declares its success or problem schema, the answer must match it.
+
+Not fuzzed (and why):
+- ``/internal/*``, ``/healthz``, ``/readyz``, ``/metrics``, ``/openapi.json``: the gateway
+  does not route them (only the table in gateway/routes.py is reachable from outside);
+- each service's ``GET /audit``: through the gateway that path is the gateway's merged log,
+  not the service's (its items carry ``service``); it is not described by any one document;
+- ``POST /me/password``: it would sign the test user out everywhere else, and a successful
+  change would leave the token's owner with an unknown password.
+Operations on ids (``DELETE /tokens/{id}``, ``PATCH /users/{id}``, ``POST
+/organizations/{id}/suspend``) are fuzzed: generated ids never name the test user, its token
+or its organization, so they cannot lock it out — and ``test_the_token_still_works``
+proves afterwards that nothing did.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from schemathesis import APIOperation, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from common.http.client import ServiceClient
+from gateway.api import PREFIX
+from gateway.routes import service_for
+from tests.e2e.helpers import new_world
+from tests.e2e.stack import Stack
+
+pytestmark = pytest.mark.fuzz
+
+EXAMPLES = int(os.environ.get("TSUNAGU_FUZZ_EXAMPLES", "8"))
+"""Generated cases per operation and mode (valid and invalid input): a few hundred per
+service in all."""
+
+LOCKOUT = {("POST", "/me/password")}
+NOT_ROUTED_HERE = {"/audit"}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    # One process per service (as ``make run``): five processes rather than nine on CI.
+    with Stack(tmp_path_factory.mktemp("fuzz"), combined=True) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def token(stack: Stack) -> str:
+    """A personal access token of a fresh organization's admin."""
+    world = new_world(stack, {"fuzzed": "npo"}, roles=("org_admin",))
+    answer = world.user("fuzzed.org_admin").post("/tokens", {"name": "fuzz tier"})
+    return str(answer["token"])
+
+
+def gateway_document(stack: Stack, service: str) -> dict[str, Any]:
+    """The service's own document, its paths moved under the gateway's prefix; only what the
+    gateway routes to this service (and is safe to call as the test user) is kept."""
+    answer = ServiceClient(stack.url(service)).request("GET", "/openapi.json")
+    assert answer.status == 200
+    document: dict[str, Any] = answer.json()
+    paths: dict[str, Any] = {}
+    for path, operations in document["paths"].items():
+        if path in NOT_ROUTED_HERE or service_for(path.lstrip("/")) != service:
+            continue
+        kept = {m: op for m, op in operations.items() if (m.upper(), path) not in LOCKOUT}
+        if kept:
+            paths[PREFIX + path] = kept
+    document["paths"] = paths
+    return document
+
+
+def load_schema(stack: Stack, service: str) -> schemathesis.BaseSchema:
+    schema = schemathesis.openapi.from_dict(gateway_document(stack, service))
+    schema.config.update(base_url=stack.url("gateway"))
+    return schema
+
+
+@dataclass
+class Finding:
+    operation: str
+    mode: str
+    request: str
+    error: str
+
+
+def fuzz_operation(
+    operation: APIOperation, mode: GenerationMode, headers: dict[str, str]
+) -> Finding | None:
+    """Up to EXAMPLES generated requests; the first failing one, if any."""
+    found: list[Finding] = []
+
+    @hypothesis.settings(
+        max_examples=EXAMPLES,
+        database=None,
+        derandomize=True,  # the same cases on every run: a red CI is reproducible
+        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+        deadline=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    @hypothesis.given(operation.as_strategy(generation_mode=mode))
+    def run(case: schemathesis.Case) -> None:
+        if found:
+            return
+        try:
+            case.call_and_validate(
+                headers=headers, checks=[not_a_server_error, response_schema_conformance]
+            )
+        except (AssertionError, FailureGroup) as failure:
+            found.append(
+                Finding(operation.label, mode.value, case.as_curl_command(headers), str(failure))
+            )
+
+    run()
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("service", ["auth", "cases", "referrals", "reports"])
+def test_no_server_errors_and_answers_match_their_schemas(
+    stack: Stack, token: str, service: str
+) -> None:
+    schema = load_schema(stack, service)
+    headers = {"Authorization": f"Bearer {token}"}
+    findings: list[Finding] = []
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            finding = fuzz_operation(operation, mode, headers)
+            if finding is not None:
+                findings.append(finding)
+    assert operations > 0
+    assert not findings, "\n\n".join(
+        f"{f.operation} ({f.mode}):\n  {f.request}\n{f.error}" for f in findings
+    )
+
+
+def test_the_token_still_works(stack: Stack, token: str) -> None:
+    """The run above must not have locked the test user out (else it fuzzed only 401s)."""
+    client = stack.client()
+    client.bearer = token
+    me = client.get("/me")
+    assert "org_admin" in me["roles"]
+
+
+def test_every_service_document_declares_problems(stack: Stack) -> None:
+    for service in ("auth", "cases", "referrals", "reports"):
+        document = gateway_document(stack, service)
+        assert document["paths"], service
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                problem = operation["responses"]["4XX"]["content"]["application/problem+json"]
+                assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+
+def test_every_auth_operation_declares_its_answer(stack: Stack) -> None:
+    document = ServiceClient(stack.url("auth")).request("GET", "/openapi.json").json()
+    for path, operations in document["paths"].items():
+        if path in {"/healthz", "/readyz", "/metrics", "/openapi.json"}:
+            continue
+        for method, operation in operations.items():
+            status, success = next(iter(operation["responses"].items()))
+            if status == "204":
+                assert "content" not in success, (method, path)
+            else:
+                schema = success["content"]["application/json"]["schema"]
+                assert schema["$ref"].startswith("#/components/schemas/"), (method, path)
