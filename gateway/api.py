@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from werkzeug.http import dump_cookie, parse_cookie
 
@@ -334,9 +334,9 @@ class ApiApp:
         headers = {name: environ[key] for key, name in FORWARD_REQUEST_HEADERS if environ.get(key)}
         if identity is not None:
             headers["Authorization"] = f"Bearer {identity.principal_token}"
-        target = "/" + path
+        target = "/" + _wire_path(path)
         if environ.get("QUERY_STRING"):
-            target += "?" + environ["QUERY_STRING"]
+            target += "?" + _wire_query(environ["QUERY_STRING"])
         body = _read_body(environ) if method in UNSAFE_METHODS else None
         try:
             upstream = self.upstreams.client(service).request(
@@ -352,6 +352,21 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+# PEP 3333: PATH_INFO is the percent-decoded path and QUERY_STRING the raw query, both as
+# latin-1 text of the bytes received. An upstream request line must be ASCII, so what is
+# not is percent-encoded again (the service decodes it back to the same bytes).
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
+_QUERY_SAFE = _PATH_SAFE + "?%"
+
+
+def _wire_path(path: str) -> str:
+    return quote(path.encode("latin-1", "replace"), safe=_PATH_SAFE)
+
+
+def _wire_query(query: str) -> str:
+    return quote(query.encode("latin-1", "replace"), safe=_QUERY_SAFE)
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

@@ -150,6 +150,11 @@ class ServiceClient:
                 if reused and attempt == 1 and method.upper() in IDEMPOTENT:
                     continue
                 raise UpstreamUnavailable(str(exc)) from exc
+            except BaseException:
+                # Whatever else failed (a target http.client cannot encode, an interrupt)
+                # may have left a request half-started: never hand that connection on.
+                self.close()
+                raise
             slot.last_used = time.monotonic()
             if response.will_close:
                 self.close()

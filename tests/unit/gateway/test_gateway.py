@@ -267,3 +267,17 @@ def test_the_audit_log_merges_every_services_entries_newest_first(
     assert "items" in rest
     assert client.get("/api/v1/audit?cursor=%%%").status_code == 422
     assert encode_cursor(["a"])  # the per-service cursor format the services read
+
+
+def test_a_non_ascii_path_is_forwarded_percent_encoded_not_a_500(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    """Found by the fuzz tier: ``DELETE /api/v1/tokens/%C2%98%7C`` answered 500, because the
+    decoded path could not be written into an upstream request line."""
+    response = client.delete("/api/v1/tokens/%C2%98%7C%20x", headers={"X-CSRF-Token": CSRF})
+    assert response.status_code == 200
+    service, method, path, _ = upstreams.calls[-1]
+    assert (service, method, path) == ("auth", "DELETE", "/tokens/%C2%98%7C%20x")
+    response = client.get("/api/v1/cases/%E5%B1%B1?q=%E5%B1%B1&x=a%26b")
+    assert response.status_code == 200
+    assert upstreams.calls[-1][2] == "/cases/%E5%B1%B1?q=%E5%B1%B1&x=a%26b"
