@@ -38,6 +38,7 @@ def app() -> Flask:
     @flask.delete("/things/<uuid:thing_id>")
     @endpoint("Drop a thing", status=204)
     def drop(thing_id: uuid.UUID) -> tuple[str, int]:
+        assert thing_id.version == 4
         return "", 204
 
     return flask
