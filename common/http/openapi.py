@@ -5,7 +5,6 @@ answer to. Problem answers share one ``Problem`` schema (RFC 9457 with field ``e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -133,14 +132,33 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """One parameter per query field, under its alias (``from``), with the field's own
     schema so that generated requests reach past the parser."""
     schema = model.model_json_schema(by_alias=True)
+    definitions = schema.get("$defs", {})
     required = set(schema.get("required", ()))
     params = []
     for name, prop in schema.get("properties", {}).items():
-        if "$ref" in json.dumps(prop):
-            prop = {"type": "string"}  # an enum or model in a query: its text form
+        prop = _inlined(prop, definitions)
+        # A query has no null: an optional field is one that may be left out.
+        options = [o for o in prop.get("anyOf", ()) if o != {"type": "null"}]
+        if len(options) == 1:
+            prop = {k: v for k, v in prop.items() if k != "anyOf"} | options[0]
         prop = {k: v for k, v in prop.items() if k not in {"title", "default"}}
         params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
     return params
+
+
+def _inlined(schema: Any, definitions: dict[str, Any]) -> Any:
+    """``schema`` with its ``$ref``s to the model's own ``$defs`` (enums) written in place:
+    a parameter's schema stands alone."""
+    if isinstance(schema, list):
+        return [_inlined(item, definitions) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = dict(definitions[ref.removeprefix("#/$defs/")])
+        target.pop("title", None)
+        return _inlined(target, definitions)
+    return {key: _inlined(value, definitions) for key, value in schema.items()}
 
 
 def _responses(meta: EndpointMeta, components: dict[str, Any]) -> dict[str, Any]:
@@ -172,12 +190,13 @@ def build_openapi(app: Flask, title: str, version: str = "1") -> dict[str, Any]:
         path = rule.rule
         params = []
         for arg in rule.arguments:
+            schema: dict[str, Any] = {"type": "string"}
+            if f"<uuid:{arg}>" in path:
+                schema["format"] = "uuid"
             path = path.replace(f"<uuid:{arg}>", "{" + arg + "}").replace(
                 f"<{arg}>", "{" + arg + "}"
             )
-            params.append(
-                {"name": arg, "in": "path", "required": True, "schema": {"type": "string"}}
-            )
+            params.append({"name": arg, "in": "path", "required": True, "schema": schema})
         if meta.query is not None:
             params.extend(_query_parameters(meta.query))
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):

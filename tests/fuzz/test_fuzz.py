@@ -22,6 +22,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import product
 from typing import Any
 
 import hypothesis
@@ -32,6 +33,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from common.clock import utcnow
+from common.fiscal import fiscal_year_of
 from common.http.client import ServiceClient
 from gateway.api import PREFIX
 from gateway.routes import service_for
@@ -46,6 +49,13 @@ EXAMPLES = int(os.environ.get("TSUNAGU_FUZZ_EXAMPLES", "8"))
 service in all."""
 
 LOCKOUT = {("POST", "/me/password")}
+LOCKOUT_WITH_REAL_IDS = {
+    # The test user's own organization and consortium: suspending it, or requiring a second
+    # factor the user has not set up, would leave every later request a 401 or 403.
+    ("POST", "/organizations/{org_id}/suspend"),
+    ("PATCH", "/organizations/{org_id}"),
+    ("PATCH", "/consortia/{consortium_id}"),
+}
 NOT_ROUTED_HERE = {"/audit"}
 
 
@@ -56,12 +66,37 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
+@dataclass(frozen=True)
+class Caller:
+    """The test user's token, and ids of real things the fuzzer may change or remove."""
+
+    token: str
+    known: dict[str, tuple[str, ...]]
+
+
 @pytest.fixture(scope="module")
-def token(stack: Stack) -> str:
-    """A personal access token of a fresh organization's admin."""
+def caller(stack: Stack) -> Caller:
+    """An org admin of a fresh organization, with a personal access token; a spare token, a
+    colleague and a frozen report of theirs give id-addressed operations something real."""
     world = new_world(stack, {"fuzzed": "npo"}, roles=("org_admin",))
-    answer = world.user("fuzzed.org_admin").post("/tokens", {"name": "fuzz tier"})
-    return str(answer["token"])
+    admin = world.user("fuzzed.org_admin")
+    org_id = world.orgs["fuzzed"]
+    token = admin.post("/tokens", {"name": "fuzz tier"})["token"]
+    spare = admin.post("/tokens", {"name": "fuzzed: may be revoked"})["id"]
+    colleague = admin.post(
+        f"/organizations/{org_id}/users",
+        {"email": f"colleague-{org_id[:8]}@e2e.example", "name": "同僚", "role": "staff"},
+    )["id"]
+    snapshot = admin.post("/reports/snapshots", {"fiscal_year": fiscal_year_of(utcnow())})["id"]
+    known = {
+        "org_id": (org_id,),
+        "consortium_id": (world.consortium_id,),
+        "user_id": (colleague,),
+        "token_id": (spare,),
+        "snapshot_id": (snapshot,),
+        "name": ("targets", "funnel", "referral-flow"),
+    }
+    return Caller(str(token), known)
 
 
 def gateway_document(stack: Stack, service: str) -> dict[str, Any]:
@@ -81,6 +116,18 @@ def gateway_document(stack: Stack, service: str) -> dict[str, Any]:
     return document
 
 
+def known_path_parameters(
+    operation: APIOperation, known: dict[str, tuple[str, ...]]
+) -> list[dict[str, str]]:
+    """Each combination of real ids for the operation's path, if it has a path parameter
+    and all of them are known (and calling it with them cannot lock the test user out)."""
+    names = [p.name for p in operation.path_parameters]
+    route = (operation.method.upper(), operation.path.removeprefix(PREFIX))
+    if not names or route in LOCKOUT_WITH_REAL_IDS or not all(n in known for n in names):
+        return []
+    return [dict(zip(names, values, strict=True)) for values in product(*(known[n] for n in names))]
+
+
 def load_schema(stack: Stack, service: str) -> schemathesis.BaseSchema:
     schema = schemathesis.openapi.from_dict(gateway_document(stack, service))
     schema.config.update(base_url=stack.url("gateway"))
@@ -96,9 +143,14 @@ class Finding:
 
 
 def fuzz_operation(
-    operation: APIOperation, mode: GenerationMode, headers: dict[str, str], sent: Counter[int]
+    operation: APIOperation,
+    mode: GenerationMode,
+    headers: dict[str, str],
+    sent: Counter[int],
+    path_parameters: dict[str, str] | None = None,
 ) -> Finding | None:
-    """Up to EXAMPLES generated requests; the first failing one, if any."""
+    """Up to EXAMPLES generated requests (with ``path_parameters`` fixed, if given); the
+    first failing one, if any."""
     found: list[Finding] = []
 
     @hypothesis.settings(
@@ -109,7 +161,7 @@ def fuzz_operation(
         deadline=None,
         suppress_health_check=list(hypothesis.HealthCheck),
     )
-    @hypothesis.given(operation.as_strategy(generation_mode=mode))
+    @hypothesis.given(operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     def run(case: schemathesis.Case) -> None:
         if found:
             return
@@ -120,8 +172,9 @@ def fuzz_operation(
                 response, headers=headers, checks=[not_a_server_error, response_schema_conformance]
             )
         except (AssertionError, FailureGroup) as failure:
+            label = f"{mode.value}, ids {path_parameters}" if path_parameters else mode.value
             found.append(
-                Finding(operation.label, mode.value, case.as_curl_command(headers), str(failure))
+                Finding(operation.label, label, case.as_curl_command(headers), str(failure))
             )
 
     try:
@@ -134,34 +187,37 @@ def fuzz_operation(
 
 @pytest.mark.parametrize("service", ["auth", "cases", "referrals", "reports"])
 def test_no_server_errors_and_answers_match_their_schemas(
-    stack: Stack, token: str, service: str
+    stack: Stack, caller: Caller, service: str
 ) -> None:
     schema = load_schema(stack, service)
-    headers = {"Authorization": f"Bearer {token}"}
-    findings: list[Finding] = []
+    headers = {"Authorization": f"Bearer {caller.token}"}
+    findings: list[Finding | None] = []
     operations = 0
     sent: Counter[int] = Counter()
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            finding = fuzz_operation(operation, mode, headers, sent)
-            if finding is not None:
-                findings.append(finding)
+            findings.append(fuzz_operation(operation, mode, headers, sent))
+        for path_parameters in known_path_parameters(operation, caller.known):
+            findings.append(
+                fuzz_operation(operation, GenerationMode.POSITIVE, headers, sent, path_parameters)
+            )
     assert operations > 0
     # Shown with -s: how far the generated requests got (not only 401/404/422).
     print(
         f"{service}: {operations} operations, {sent.total()} requests, {dict(sorted(sent.items()))}"
     )
-    assert not findings, "\n\n".join(
-        f"{f.operation} ({f.mode}):\n  {f.request}\n{f.error}" for f in findings
+    failed = [f for f in findings if f is not None]
+    assert not failed, "\n\n".join(
+        f"{f.operation} ({f.mode}):\n  {f.request}\n{f.error}" for f in failed
     )
 
 
-def test_the_token_still_works(stack: Stack, token: str) -> None:
+def test_the_token_still_works(stack: Stack, caller: Caller) -> None:
     """The run above must not have locked the test user out (else it fuzzed only 401s)."""
     client = stack.client()
-    client.bearer = token
+    client.bearer = caller.token
     me = client.get("/me")
     assert "org_admin" in me["roles"]
 
