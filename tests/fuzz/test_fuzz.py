@@ -10,10 +10,15 @@ Not fuzzed (and why):
   not the service's (its items carry ``service``); it is not described by any one document;
 - ``POST /me/password``: it would sign the test user out everywhere else, and a successful
   change would leave the token's owner with an unknown password.
-Operations on ids (``DELETE /tokens/{id}``, ``PATCH /users/{id}``, ``POST
-/organizations/{id}/suspend``) are fuzzed: generated ids never name the test user, its token
-or its organization, so they cannot lock it out — and ``test_the_token_still_works``
-proves afterwards that nothing did.
+Operations on ids are fuzzed twice: with generated ids (which never name the test user, its
+token or its organization) and with real ones — a spare token of the user, a colleague in
+its organization, its consortium, a frozen report, the chart names. With real ids these stay
+out (``LOCKOUT_WITH_REAL_IDS``): suspending the user's own organization, and editing its
+organization or consortium (``mfa_required: true`` would make every later request a 403
+until a second factor is set up). ``test_the_token_still_works`` proves afterwards that the
+run did not lock the user out (else it would have fuzzed only 401s).
+
+``-s`` prints, per service, how many requests were sent and their status codes.
 """
 
 from __future__ import annotations
