@@ -25,6 +25,7 @@ from common.http.metrics import LATENCY, REQUESTS
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
 from gateway.auditlog import AUDIT_FILTERS, BadCursor, SourceFailed, merged_page
 from gateway.identity import SESSION_COOKIE, AuthRefused, Identity, IdentityResolver
+from gateway.openapi import gateway_document
 from gateway.routes import service_for
 from gateway.security import UNSAFE_METHODS, security_headers, tokens_match
 from gateway.upstreams import Upstreams
@@ -137,6 +138,8 @@ class ApiApp:
         return [reply.body]
 
     def dispatch(self, environ: dict[str, Any], method: str, path: str) -> tuple[str, Reply]:
+        if path == "openapi.json" and method == "GET":
+            return "api.openapi", Reply.json(gateway_document(PREFIX))
         if path == "session":
             if method == "POST":
                 return "api.sign_in", self.sign_in(environ)

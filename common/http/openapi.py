@@ -179,6 +179,50 @@ def _responses(meta: EndpointMeta, components: dict[str, Any]) -> dict[str, Any]
     return {str(meta.status): success, "4XX": problem, "default": problem}
 
 
+def operation_spec(
+    meta: EndpointMeta,
+    operation_id: str,
+    path_parameters: list[dict[str, Any]],
+    components: dict[str, Any],
+) -> dict[str, Any]:
+    """One operation of an OpenAPI document, as ``meta`` declares it."""
+    params = list(path_parameters)
+    if meta.query is not None:
+        params.extend(_query_parameters(meta.query))
+    operation: dict[str, Any] = {
+        "summary": meta.summary,
+        "operationId": operation_id,
+        "parameters": params,
+        "responses": _responses(meta, components),
+    }
+    if meta.tags:
+        operation["tags"] = list(meta.tags)
+    if not meta.public:
+        operation["security"] = [{"principal": []}]
+    if meta.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema(meta.body, components)}},
+        }
+    return operation
+
+
+def openapi_document(
+    title: str, paths: dict[str, Any], components: dict[str, Any], version: str = "1"
+) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "principal": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }
+
+
 def build_openapi(app: Flask, title: str, version: str = "1") -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
@@ -197,33 +241,7 @@ def build_openapi(app: Flask, title: str, version: str = "1") -> dict[str, Any]:
                 f"<{arg}>", "{" + arg + "}"
             )
             params.append({"name": arg, "in": "path", "required": True, "schema": schema})
-        if meta.query is not None:
-            params.extend(_query_parameters(meta.query))
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            operation: dict[str, Any] = {
-                "summary": meta.summary,
-                "operationId": rule.endpoint,
-                "parameters": params,
-                "responses": _responses(meta, components),
-            }
-            if meta.tags:
-                operation["tags"] = list(meta.tags)
-            if not meta.public:
-                operation["security"] = [{"principal": []}]
-            if meta.body is not None:
-                operation["requestBody"] = {
-                    "required": True,
-                    "content": {"application/json": {"schema": _schema(meta.body, components)}},
-                }
+            operation = operation_spec(meta, rule.endpoint, params, components)
             paths.setdefault(path, {})[method.lower()] = operation
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
-        "paths": paths,
-        "components": {
-            "schemas": components,
-            "securitySchemes": {
-                "principal": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-            },
-        },
-    }
+    return openapi_document(title, paths, components, version)

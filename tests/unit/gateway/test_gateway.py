@@ -281,3 +281,28 @@ def test_a_non_ascii_path_is_forwarded_percent_encoded_not_a_500(
     response = client.get("/api/v1/cases/%E5%B1%B1?q=%E5%B1%B1&x=a%26b")
     assert response.status_code == 200
     assert upstreams.calls[-1][2] == "/cases/%E5%B1%B1?q=%E5%B1%B1&x=a%26b"
+
+
+def test_the_gateway_describes_its_own_operations(client: FlaskClient) -> None:
+    """Sign-in, sign-out and the merged audit log are the gateway's; the fuzz tier holds them
+    to this document as it holds each service's operations to the service's."""
+    document = client.get("/api/v1/openapi.json").json
+    operations = {(m, p) for p, methods in document["paths"].items() for m in methods}
+    assert operations == {
+        ("post", "/api/v1/session"),
+        ("delete", "/api/v1/session"),
+        ("get", "/api/v1/audit"),
+    }
+    audit = document["paths"]["/api/v1/audit"]["get"]
+    assert audit["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/MergedAuditEntryPage"
+    }
+    assert "service" in document["components"]["schemas"]["MergedAuditEntry"]["properties"]
+    assert {p["name"] for p in audit["parameters"]} == {
+        "limit",
+        "cursor",
+        "resource_id",
+        "actor_id",
+        "from",
+        "to",
+    }
