@@ -42,6 +42,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from common.clock import utcnow
 from common.fiscal import fiscal_year_of
 from common.http.client import ServiceClient
+from common.testing.databases import server_broker_url, server_database_url
 from gateway.api import PREFIX
 from gateway.routes import service_for
 from services.reports.operations.exports import XLSX_MIME
@@ -67,8 +68,17 @@ NOT_ROUTED_HERE = {"/audit"}
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    # One process per service (as ``make run``): five processes rather than nine on CI.
-    with Stack(tmp_path_factory.mktemp("fuzz"), combined=True) as running:
+    """Embedded, one process per service (as ``make run``): five processes rather than nine.
+    ``TSUNAGU_FUZZ_SERVER=1`` fuzzes a server-mode stack instead (PostgreSQL + RabbitMQ from
+    TSUNAGU_TEST_DATABASE_URL / TSUNAGU_TEST_BROKER_URL) — not in ``make test``, to keep
+    the tier under two minutes."""
+    server = None
+    if os.environ.get("TSUNAGU_FUZZ_SERVER") == "1":
+        database_url, broker_url = server_database_url(), server_broker_url()
+        if not (database_url and broker_url):
+            pytest.skip("TSUNAGU_FUZZ_SERVER=1 needs TSUNAGU_TEST_DATABASE_URL and _BROKER_URL")
+        server = (database_url, broker_url)
+    with Stack(tmp_path_factory.mktemp("fuzz"), combined=server is None, server=server) as running:
         yield running
 
 
