@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-SERVICES: tuple[str, ...] = ("auth", "cases", "referrals", "reports")
+SERVICES: tuple[str, ...] = ("auth", "cases", "referrals", "reports", "line")
 """The back-end services, in start-up order."""
 
 PORT_OFFSETS: Mapping[str, int] = MappingProxyType(
-    {"gateway": 0, "auth": 1, "cases": 2, "referrals": 3, "reports": 4}
+    {"gateway": 0, "auth": 1, "cases": 2, "referrals": 3, "reports": 4, "line": 5}
 )
 """Each process listens on ``TSUNAGU_PORT`` + its offset, so stacks can run side by side."""
 
@@ -92,9 +92,21 @@ class Settings:
     """``maildir://<path>`` (default ``<data dir>/mail``), ``smtp://host:port`` or
     ``smtps://user:password@host:port`` (common.mail)."""
     mail_from: str = "Tsunagu <no-reply@localhost>"
+    max_body_bytes: int = 1024 * 1024
+    """A request body larger than this is refused (413) before it is read."""
+    max_import_bytes: int = 10 * 1024 * 1024 + 64 * 1024
+    """The same, for a spreadsheet upload (the file and its form's parts)."""
+    runtime_dir: Path = field(default_factory=lambda: _runtime_dir(os.environ))
+    """Per-boot scratch files that must not share the data disk (the metrics files)."""
     service_key: str | None = None
     """The secret behind internal calls' service credential (common.servicekey); read from
     the keys dir when not given."""
+    line_api_url: str = "https://api.line.me"
+    """The LINE Messaging API (``TSUNAGU_LINE_API_URL``); the demo and tests point it at a
+    local LINE simulator."""
+    line_data_api_url: str = "https://api-data.line.me"
+    """Where message content (images, files) is downloaded from; the API URL itself when
+    ``TSUNAGU_LINE_API_URL`` is set and ``TSUNAGU_LINE_DATA_API_URL`` is not."""
 
     def database_url(self, service: str) -> str:
         return self.database_urls[service]
@@ -171,7 +183,32 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_url=env.get("TSUNAGU_MAIL_URL") or f"maildir://{data_dir / 'mail'}",
         mail_from=env.get("TSUNAGU_MAIL_FROM") or _default_sender(public_url),
         service_key=env.get("TSUNAGU_SERVICE_KEY") or None,
+        max_body_bytes=_int(env, "TSUNAGU_MAX_BODY_BYTES", 1024 * 1024),
+        max_import_bytes=_int(env, "TSUNAGU_MAX_IMPORT_BYTES", 10 * 1024 * 1024 + 64 * 1024),
+        runtime_dir=_runtime_dir(env),
+        **_line_urls(env),
     )
+
+
+def _line_urls(env: Mapping[str, str]) -> dict[str, str]:
+    api = (env.get("TSUNAGU_LINE_API_URL") or "").rstrip("/")
+    data = (env.get("TSUNAGU_LINE_DATA_API_URL") or "").rstrip("/")
+    if not api:
+        return {"line_data_api_url": data} if data else {}
+    return {"line_api_url": api, "line_data_api_url": data or api}
+
+
+def _runtime_dir(env: Mapping[str, str]) -> Path:
+    """``TSUNAGU_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/tsunagu``, else a per-user folder
+    under the temporary directory — never the data folder: files memory-mapped there
+    (prometheus' multiprocess metrics) turn a full data disk into SIGBUS in web workers."""
+    if explicit := env.get("TSUNAGU_RUNTIME_DIR"):
+        return Path(explicit).resolve()
+    if xdg := env.get("XDG_RUNTIME_DIR"):
+        return Path(xdg) / "tsunagu"
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"tsunagu-{os.getuid()}"
 
 
 def _default_sender(public_url: str) -> str:

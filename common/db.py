@@ -85,17 +85,23 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine whose storage faults are watched (common.storage): a failed write empties
+    the pool, so the service recovers by itself when the fault clears."""
+    from common.storage import watch_storage
+
     url = normalize_url(url)
     if url.startswith("sqlite"):
         connect_args = {"timeout": 30, "check_same_thread": False}
         engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
         _tune_sqlite(engine)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    if "poolclass" not in kwargs:
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 10)
-    return sa.create_engine(url, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        if "poolclass" not in kwargs:
+            kwargs.setdefault("pool_size", 10)
+            kwargs.setdefault("max_overflow", 10)
+        engine = sa.create_engine(url, **kwargs)
+    watch_storage(engine)
+    return engine
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -240,9 +246,3 @@ def _audit_hop(session: Session, _context: Any, _instances: Any) -> None:
     finally:
         cursor.close()
     begin_immediately()  # the rest of this request writes in order
-
-
-def ping(engine: Engine) -> None:
-    """Raise if the database cannot answer a trivial query."""
-    with engine.connect() as connection:
-        connection.execute(sa.text("SELECT 1"))

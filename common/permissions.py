@@ -41,6 +41,8 @@ class Perm(StrEnum):
     DECLINE_CONFIRM = "referral.decline_confirm"  # the center's two-person rule
     REFERRAL_OVERSEE = "referral.oversee"  # the consortium's flow: metadata and counts only
     PLATFORM_MANAGE = "platform.manage"
+    LINE_CHANNELS_MANAGE = "line.channels.manage"  # register a LINE channel for an org
+    LINE_DESK_ANSWER = "line.desk.answer"  # answer the org's LINE consultations (SNS相談)
 
 
 _CASEWORK = frozenset(
@@ -53,6 +55,7 @@ _CASEWORK = frozenset(
         Perm.REFERRAL_READ,
         Perm.REFERRAL_RESPOND,
         Perm.REPORT_ORG_READ,
+        Perm.LINE_DESK_ANSWER,
     }
 )
 
@@ -66,10 +69,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.REPORT_CONSORTIUM_READ,
             Perm.ORG_USERS_MANAGE,
             Perm.REFERRAL_OVERSEE,
+            Perm.LINE_CHANNELS_MANAGE,
         }
     ),
     Role.ORG_ADMIN: _CASEWORK
-    | {Perm.ORG_USERS_MANAGE, Perm.ORG_TARGETS_MANAGE, Perm.AUDIT_READ, Perm.CASE_IMPORT},
+    | {
+        Perm.ORG_USERS_MANAGE,
+        Perm.ORG_TARGETS_MANAGE,
+        Perm.AUDIT_READ,
+        Perm.CASE_IMPORT,
+        Perm.LINE_CHANNELS_MANAGE,
+    },
     Role.STAFF: _CASEWORK,
     Role.VOLUNTEER: frozenset(
         {

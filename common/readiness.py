@@ -7,12 +7,13 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from common.config import Settings
-from common.db import ping as ping_database
 from common.messaging.broker import ping as ping_broker
+from common.storage import check_storage
 
 
 def standard_checks(settings: Settings, engine: sa.Engine | None) -> dict[str, Callable[[], None]]:
     checks: dict[str, Callable[[], None]] = {"broker": lambda: ping_broker(settings.broker_url)}
     if engine is not None:
-        checks["database"] = lambda: ping_database(engine)
+        # Reads alone would say 200 on a full disk: writes are what fail (common.storage).
+        checks["database"] = lambda: check_storage(engine)
     return checks

@@ -82,7 +82,9 @@ class ServiceDefinition:
     dependencies: DependencyBuilder | None = None
     periodic: PeriodicBuilder = field(default=_no_periodic)
     """The worker's scheduled jobs (expiry, imports, retention …)."""
-    max_body_bytes: int = 20 * 1024 * 1024
+    upload_routes: tuple[tuple[str, str], ...] = ()
+    """(method, path) of routes that take a file: their body may be as large as
+    ``TSUNAGU_MAX_IMPORT_BYTES``; every other body at most ``TSUNAGU_MAX_BODY_BYTES``."""
 
     # --- the conventional modules ---------------------------------------------------------
 

@@ -54,6 +54,13 @@ def build_worker_parts(definition: ServiceDefinition, runtime: Runtime) -> Worke
         tasks.append(
             PeriodicTask("prune-revocations", 3600, lambda: _prune_revocations(runtime, revoked))
         )
+    idempotent = definition.model("IdempotentRequest")
+    if idempotent is not None:
+        tasks.append(
+            PeriodicTask(
+                "prune-idempotency-keys", 3600, lambda: _prune_idempotency(runtime, idempotent)
+            )
+        )
     consumer = None
     handlers = definition.handlers()
     if handlers:
@@ -126,6 +133,13 @@ def _prune_processed(runtime: Runtime, model: Any) -> None:
 
     with runtime.session_factory() as session:
         prune_processed(session, model, runtime.clock())
+
+
+def _prune_idempotency(runtime: Runtime, model: Any) -> None:
+    from common.idempotency import prune_idempotent_requests
+
+    with runtime.session_factory() as session:
+        prune_idempotent_requests(session, model, runtime.clock())
 
 
 def _discard(_: object) -> None:

@@ -3,3 +3,4 @@ CREATE DATABASE tsunagu_auth;
 CREATE DATABASE tsunagu_cases;
 CREATE DATABASE tsunagu_referrals;
 CREATE DATABASE tsunagu_reports;
+CREATE DATABASE tsunagu_line;

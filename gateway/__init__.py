@@ -11,15 +11,23 @@ import time
 from pathlib import Path
 
 from flask import Flask, Request, Response, g, request
-from flask_login import LoginManager
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, current_user
 
 from common.config import Settings, load_settings
+from common.http.bodylimit import BodyLimit, BodyLimits, LargerBody
 from common.http.client import UpstreamTimeout, UpstreamUnavailable
 from common.http.metrics import LATENCY, REQUESTS, metrics_response
 from common.principal import PrincipalVerifier, load_public_key
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
 from common.servicekey import ServiceCredential, load_service_key
-from gateway.identity import SESSION_COOKIE, AuthRefused, GatewayUser, IdentityResolver
+from gateway.identity import (
+    SESSION_COOKIE,
+    AuthRefused,
+    AuthUnavailable,
+    GatewayUser,
+    IdentityResolver,
+)
 from gateway.security import install_security_headers
 from gateway.upstreams import Upstreams, upstream_error_response
 
@@ -36,7 +44,8 @@ def _secret_key(settings: Settings) -> str:
 def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None = None) -> Flask:
     from gateway.api import ApiApp, ApiDispatcher
     from gateway.i18n import install_i18n
-    from gateway.ui import sign_in_redirect
+    from gateway.linewebhook import LineWebhookForwarder
+    from gateway.ui import auth_unavailable_page, sign_in_redirect
     from gateway.views import register_views
 
     settings = settings or load_settings()
@@ -47,7 +56,8 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        # Pages: refused by Flask (a 413 page); the import page raises it per request.
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.extensions["settings"] = settings
@@ -81,6 +91,10 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
                     return None
         except AuthRefused:
             return None
+        except AuthUnavailable:
+            # Neither signed in nor out: the page answers 503 and the cookie stays.
+            g.auth_unavailable = True
+            return None
         return None
 
     @app.before_request
@@ -88,6 +102,24 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
         g.started = time.perf_counter()
         g.request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
         g.request_id_token = current_request_id.set(g.request_id)
+
+    @app.before_request
+    def _upload_limit() -> None:
+        if request.method == "POST" and request.path in UPLOAD_PAGES:
+            request.max_content_length = settings.max_import_bytes
+
+    @app.before_request
+    def _caller_known() -> ResponseReturnValue | None:
+        if request.endpoint == "static" or request.path in ("/healthz", "/readyz", "/metrics"):
+            return None
+        _ = current_user.is_authenticated  # resolve the caller now, before any page runs
+        if g.get("auth_unavailable"):
+            return auth_unavailable_page()
+        return None
+
+    @app.errorhandler(AuthUnavailable)
+    def _auth_unavailable(_error: AuthUnavailable) -> ResponseReturnValue:
+        return auth_unavailable_page()
 
     @app.after_request
     def _finish(response: Response) -> Response:
@@ -118,7 +150,7 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
     @app.get("/readyz")
     def readyz() -> tuple[dict[str, object], int]:
         failures = {}
-        for service in ("auth", "cases", "referrals", "reports"):
+        for service in ("auth", "cases", "referrals", "reports", "line"):
             try:
                 answer = app.extensions["upstreams"].client(service).request("GET", "/readyz")
                 if answer.status != 200:
@@ -136,7 +168,26 @@ def create_app(settings: Settings | None = None, *, upstreams: Upstreams | None 
     install_security_headers(app, secure=settings.secure_cookies)
     install_i18n(app)
     register_views(app)
-    app.wsgi_app = ApiDispatcher(  # type: ignore[method-assign]
-        app.wsgi_app, ApiApp(settings, app.extensions["upstreams"], resolver)
+    dispatcher = ApiDispatcher(
+        app.wsgi_app,
+        ApiApp(settings, app.extensions["upstreams"], resolver),
+        LineWebhookForwarder(app.extensions["upstreams"]),
+    )
+    app.wsgi_app = BodyLimit(  # type: ignore[method-assign]
+        dispatcher, gateway_body_limits(settings), only_under=MACHINE_PATHS
     )
     return app
+
+
+MACHINE_PATHS = ("/api/", "/line/webhook/")
+"""Where clients are programs: an oversized body gets a problem document before it is read."""
+UPLOAD_PAGES = frozenset({"/cases/imports"})
+
+
+def gateway_body_limits(settings: Settings) -> BodyLimits:
+    """1 MiB (``TSUNAGU_MAX_BODY_BYTES``) for every body but a spreadsheet upload; the LINE
+    webhook takes the default too (LINE's 1 MiB)."""
+    return BodyLimits(
+        settings.max_body_bytes,
+        (LargerBody("POST", "/api/v1/imports", settings.max_import_bytes),),
+    )

@@ -20,11 +20,18 @@ from werkzeug.http import dump_cookie, parse_cookie
 
 from common.config import Settings
 from common.errors import FieldError
+from common.http.bodylimit import MAX_JSON_DEPTH, json_too_deep
 from common.http.client import UpstreamResponse, UpstreamTimeout, UpstreamUnavailable
 from common.http.metrics import LATENCY, REQUESTS
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
 from gateway.auditlog import AUDIT_FILTERS, BadCursor, SourceFailed, merged_page
-from gateway.identity import SESSION_COOKIE, AuthRefused, Identity, IdentityResolver
+from gateway.identity import (
+    SESSION_COOKIE,
+    AuthRefused,
+    AuthUnavailable,
+    Identity,
+    IdentityResolver,
+)
 from gateway.openapi import gateway_document
 from gateway.routes import service_for
 from gateway.security import UNSAFE_METHODS, security_headers, tokens_match
@@ -39,6 +46,7 @@ FORWARD_REQUEST_HEADERS = (
     ("HTTP_ACCEPT_LANGUAGE", "Accept-Language"),
     ("HTTP_IF_NONE_MATCH", "If-None-Match"),
     ("HTTP_IF_MATCH", "If-Match"),
+    ("HTTP_IDEMPOTENCY_KEY", "Idempotency-Key"),  # the service keeps the key (safe retries)
 )
 DROP_RESPONSE_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "server", "date", "content-length"}
@@ -102,6 +110,22 @@ def upstream_problem(service: str, error: Exception) -> Reply:
     )
 
 
+AUTH_RETRY_AFTER_SECONDS = 5
+
+
+def auth_unavailable() -> Reply:
+    """Auth could not say who is calling: try again, still signed in (no Set-Cookie)."""
+    log.warning("auth unavailable while resolving the caller")
+    reply = Reply.problem(
+        503,
+        "Service unavailable",
+        "Sign-in cannot be checked right now; you are still signed in. Try again shortly.",
+        "auth_unavailable",
+    )
+    reply.headers.append(("Retry-After", str(AUTH_RETRY_AFTER_SECONDS)))
+    return reply
+
+
 class ApiApp:
     def __init__(
         self, settings: Settings, upstreams: Upstreams, resolver: IdentityResolver
@@ -119,9 +143,15 @@ class ApiApp:
         token = current_request_id.set(request_id)
         endpoint = "api.proxy"
         try:
-            path = environ.get("PATH_INFO", "")[len(PREFIX) :].lstrip("/")
             method = environ.get("REQUEST_METHOD", "GET").upper()
-            endpoint, reply = self.dispatch(environ, method, path)
+            path = _api_path(environ)
+            if path is None:
+                endpoint, reply = (
+                    "api.bad_path",
+                    Reply.problem(400, "Bad request", "The path is not valid UTF-8.", "bad_path"),
+                )
+            else:
+                endpoint, reply = self.dispatch(environ, method, path)
         except Exception:
             log.exception("gateway API failure")
             reply = Reply.problem(500, "Internal server error", "The gateway failed.", "500")
@@ -150,8 +180,8 @@ class ApiApp:
             )
         try:
             identity, cookie_refused = self.identify(environ)
-        except (UpstreamUnavailable, UpstreamTimeout) as exc:
-            return "api.identify", upstream_problem("auth", exc)
+        except AuthUnavailable:
+            return "api.identify", auth_unavailable()
         if identity is not None:
             refusal = self.guard(environ, method, path, identity)
             if refusal is not None:
@@ -228,9 +258,18 @@ class ApiApp:
         )
 
     def sign_in(self, environ: dict[str, Any]) -> Reply:
+        raw = _read_body(environ) or b"{}"
+        if json_too_deep(raw):
+            return Reply.problem(
+                422,
+                "Validation failed",
+                f"JSON may nest at most {MAX_JSON_DEPTH} levels",
+                "validation_failed",
+                [FieldError("body", "JSON nests too deep", "json_depth")],
+            )
         try:
-            body = json.loads(_read_body(environ) or b"{}")
-        except ValueError:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
             return Reply.problem(
@@ -260,8 +299,8 @@ class ApiApp:
             secret, identity = self.resolver.login(payload)
         except AuthRefused as refused:
             return Reply.passthrough(refused.response)
-        except (UpstreamUnavailable, UpstreamTimeout) as exc:
-            return upstream_problem("auth", exc)
+        except AuthUnavailable:
+            return auth_unavailable()
         user = identity.user
         reply = Reply.json(
             {
@@ -280,16 +319,16 @@ class ApiApp:
                 identity = self.resolver.from_session(secret)
             except AuthRefused:
                 identity = None
-            except (UpstreamUnavailable, UpstreamTimeout) as exc:
-                return upstream_problem("auth", exc)
+            except AuthUnavailable:
+                return auth_unavailable()
             if identity is not None and not tokens_match(
                 identity.csrf_token, environ.get("HTTP_X_CSRF_TOKEN")
             ):
                 return Reply.problem(403, "CSRF check failed", "Send X-CSRF-Token.", "csrf_failed")
             try:
                 self.resolver.logout(secret)
-            except (UpstreamUnavailable, UpstreamTimeout) as exc:
-                return upstream_problem("auth", exc)
+            except AuthUnavailable:
+                return auth_unavailable()
         reply = Reply(204)
         reply.headers.append(("Set-Cookie", self._cookie(None)))
         return reply
@@ -337,9 +376,10 @@ class ApiApp:
         headers = {name: environ[key] for key, name in FORWARD_REQUEST_HEADERS if environ.get(key)}
         if identity is not None:
             headers["Authorization"] = f"Bearer {identity.principal_token}"
-        target = "/" + _wire_path(path)
+        # Forwarded percent-encoded: the upstream request line is ASCII whatever the client sent.
+        target = "/" + quote(path, safe=PATH_SAFE)
         if environ.get("QUERY_STRING"):
-            target += "?" + _wire_query(environ["QUERY_STRING"])
+            target += "?" + quote(_wsgi_bytes(environ["QUERY_STRING"]), safe=QUERY_SAFE)
         body = _read_body(environ) if method in UNSAFE_METHODS else None
         try:
             upstream = self.upstreams.client(service).request(
@@ -350,26 +390,29 @@ class ApiApp:
         return Reply.passthrough(upstream)
 
 
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+QUERY_SAFE = PATH_SAFE + "?%"
+
+
+def _wsgi_bytes(value: str) -> bytes:
+    """WSGI hands the request line's bytes over as latin-1 text (PEP 3333)."""
+    return value.encode("latin-1", errors="replace")
+
+
+def _api_path(environ: dict[str, Any]) -> str | None:
+    """The decoded path after ``/api/v1/``, or None when its bytes are not UTF-8."""
+    try:
+        path_info = _wsgi_bytes(environ.get("PATH_INFO", "")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return path_info[len(PREFIX) :].lstrip("/")
+
+
 def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
-
-
-# PEP 3333: PATH_INFO is the percent-decoded path and QUERY_STRING the raw query, both as
-# latin-1 text of the bytes received. An upstream request line must be ASCII, so what is
-# not is percent-encoded again (the service decodes it back to the same bytes).
-_PATH_SAFE = "/!$&'()*+,;=:@-._~"
-_QUERY_SAFE = _PATH_SAFE + "?%"
-
-
-def _wire_path(path: str) -> str:
-    return quote(path.encode("latin-1", "replace"), safe=_PATH_SAFE)
-
-
-def _wire_query(query: str) -> str:
-    return quote(query.encode("latin-1", "replace"), safe=_QUERY_SAFE)
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
@@ -385,12 +428,21 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 class ApiDispatcher:
     """Sends ``/api/v1/...`` to the lean API app and everything else to Flask."""
 
-    def __init__(self, ui: Callable[..., Iterable[bytes]], api: ApiApp) -> None:
+    def __init__(
+        self,
+        ui: Callable[..., Iterable[bytes]],
+        api: ApiApp,
+        line_webhook: Callable[..., Iterable[bytes]] | None = None,
+    ) -> None:
         self.ui = ui
         self.api = api
+        self.line_webhook = line_webhook
+        """The LINE platform's webhook (gateway.linewebhook): no session, raw bytes."""
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == PREFIX or path.startswith(PREFIX + "/"):
             return self.api(environ, start_response)
+        if self.line_webhook is not None and path.startswith("/line/webhook/"):
+            return self.line_webhook(environ, start_response)
         return self.ui(environ, start_response)

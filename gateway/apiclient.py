@@ -3,11 +3,12 @@ with problems raised as :class:`ApiError` for forms to show field by field."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort, current_app, has_request_context, request
 from flask_login import current_user
 
 from common.http.client import UpstreamResponse, UpstreamTimeout, UpstreamUnavailable
@@ -68,6 +69,8 @@ def call_raw(
 ) -> UpstreamResponse:
     """One call as the signed-in user. Raises ApiError for answers ≥ 400."""
     token = current_user.identity.principal_token if current_user.is_authenticated else None
+    if method == "POST" and (key := _form_idempotency_key(path)):
+        headers = {"Idempotency-Key": key, **(headers or {})}
     client = _client(path)
     try:
         if body is not None:
@@ -90,6 +93,22 @@ def call_raw(
     if response.status >= 400:
         raise ApiError.from_response(response)
     return response
+
+
+FORM_NONCE_FIELD = "form_nonce"
+
+
+def _form_idempotency_key(path: str) -> str | None:
+    """The same form submitted twice makes each POST once: its key is the form's nonce
+    (gateway.ui.csrf_field) and the call's path, so the second submission gets the first
+    answer (a created case, not a second one)."""
+    if not has_request_context() or request.method != "POST":
+        return None
+    nonce = request.form.get(FORM_NONCE_FIELD, "")
+    if not nonce or len(nonce) > 64 or not nonce.isascii() or not nonce.isprintable():
+        return None
+    digest = hashlib.sha256(path.encode()).hexdigest()[:16]
+    return f"ui:{nonce}:{digest}"
 
 
 def call(

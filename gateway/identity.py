@@ -23,7 +23,7 @@ from typing import Any
 
 from flask_login import UserMixin
 
-from common.http.client import ServiceClient, UpstreamResponse
+from common.http.client import ServiceClient, UpstreamResponse, UpstreamTimeout, UpstreamUnavailable
 from common.principal import InvalidPrincipal, Principal, PrincipalVerifier
 from common.revocation import PAT_PREFIX, RevocationWatcher
 from common.servicekey import ServiceCredential
@@ -73,11 +73,36 @@ class GatewayUser(UserMixin):
 
 
 class AuthRefused(Exception):
-    """Auth answered, and the answer is no (or the credentials are wrong)."""
+    """Auth answered, and the answer is no (or the credentials are wrong): a 4xx."""
 
     def __init__(self, response: UpstreamResponse) -> None:
         super().__init__(f"auth answered {response.status}")
         self.response = response
+
+
+class AuthUnavailable(Exception):
+    """Auth could not answer — a 5xx, unreachable, too slow, or an answer that cannot be
+    used. Neither yes nor no: the caller gets 503 and keeps the session cookie (issue 13:
+    with auth's disk full, 288 writes with valid tokens got 401 and lost their cookies)."""
+
+
+def _settled(response: UpstreamResponse) -> UpstreamResponse:
+    """The response when auth said yes; AuthRefused when it said no; else AuthUnavailable."""
+    if response.status == 200:
+        return response
+    if 400 <= response.status < 500:
+        raise AuthRefused(response)
+    raise AuthUnavailable(f"auth answered {response.status}")
+
+
+def _json(response: UpstreamResponse) -> dict[str, Any]:
+    try:
+        answer = response.json()
+    except ValueError as exc:
+        raise AuthUnavailable("auth answered something that is not JSON") from exc
+    if not isinstance(answer, dict):
+        raise AuthUnavailable("auth answered something that is not an object")
+    return answer
 
 
 def _key(kind: str, secret: str) -> str:
@@ -117,7 +142,12 @@ class IdentityResolver:
         self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None
     ) -> UpstreamResponse:
         headers = self._credential.headers(method, path) if self._credential else None
-        return self._auth.call(method, path, json_body=json_body, params=params, headers=headers)
+        try:
+            return self._auth.call(
+                method, path, json_body=json_body, params=params, headers=headers
+            )
+        except (UpstreamUnavailable, UpstreamTimeout) as exc:
+            raise AuthUnavailable(f"auth unreachable: {type(exc).__name__}") from exc
 
     def _fetch_revocations(self, since: str | None) -> dict[str, Any]:
         response = self._internal("GET", "/internal/revocations", params={"since": since})
@@ -165,11 +195,11 @@ class IdentityResolver:
         with self._lock:
             self._cache.pop(_key(kind, secret), None)
 
-    def _identity(self, answer: dict[str, Any], via: str, secret: str) -> Identity:
+    def _identity(self, answer: Any, via: str, secret: str) -> Identity:
         try:
             principal = self._verifier.verify(answer["principal_token"])
-        except (InvalidPrincipal, KeyError) as exc:
-            raise RuntimeError("auth returned an unusable principal token") from exc
+        except (InvalidPrincipal, KeyError, TypeError) as exc:
+            raise AuthUnavailable("auth returned an unusable principal token") from exc
         return Identity(
             principal=principal,
             principal_token=answer["principal_token"],
@@ -185,10 +215,7 @@ class IdentityResolver:
         cached = self._cached(key)
         if cached is not None:
             return cached
-        response = self._internal("POST", path, json_body=payload)
-        if response.status != 200:
-            raise AuthRefused(response)
-        answer = response.json()
+        answer = _json(_settled(self._internal("POST", path, json_body=payload)))
         identity = self._identity(answer, kind, secret)
         self._remember(key, identity, float(answer.get("expires_in", 0)))
         return identity
@@ -203,11 +230,10 @@ class IdentityResolver:
 
     def login(self, payload: dict[str, Any]) -> tuple[str, Identity]:
         """Sign in; returns the new session secret and the identity."""
-        response = self._internal("POST", "/internal/sessions", json_body=payload)
-        if response.status != 200:
-            raise AuthRefused(response)
-        answer = response.json()
-        secret = str(answer["session_token"])
+        answer = _json(_settled(self._internal("POST", "/internal/sessions", json_body=payload)))
+        if not isinstance(answer.get("session_token"), str):
+            raise AuthUnavailable("auth answered a sign-in without a session")
+        secret = answer["session_token"]
         identity = self._identity(answer, "session", secret)
         self._remember(_key("session", secret), identity, float(answer.get("expires_in", 0)))
         return secret, identity

@@ -83,6 +83,9 @@ PROBLEM_MESSAGES: dict[str, Any] = {
     "upstream_unavailable": _l("A part of Tsunagu is not answering. Try again shortly."),
     "upstream_timeout": _l("A part of Tsunagu took too long to answer. Try again shortly."),
     "unavailable": _l("A part of Tsunagu is not answering. Try again shortly."),
+    "auth_unavailable": _l(
+        "Your sign-in cannot be checked right now. You are still signed in: try again shortly."
+    ),
     "body_too_large": _l("What was sent is too large."),
     "own_org": _l("You cannot suspend your own organization."),
     "already_suspended": _l("The organization is already suspended."),

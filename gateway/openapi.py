@@ -92,6 +92,6 @@ def gateway_document(prefix: str) -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
     for path, method, operation_id, meta in OPERATIONS:
-        operation = operation_spec(meta, operation_id, [], components)
+        operation = operation_spec(meta, method, operation_id, [], components)
         paths.setdefault(prefix + path, {})[method] = operation
     return openapi_document("Tsunagu gateway (its own /api/v1 operations)", paths, components)

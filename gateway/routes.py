@@ -22,6 +22,8 @@ ROUTES: dict[str, str] = {
     "referral-policy": "referrals",
     # reports
     "reports": "reports",
+    # line (the LINE desk; its webhook comes in outside /api/v1: gateway.linewebhook)
+    "line": "line",
 }
 
 PREFIX_OVERRIDES: tuple[tuple[str, str], ...] = (
@@ -29,7 +31,7 @@ PREFIX_OVERRIDES: tuple[tuple[str, str], ...] = (
     ("reports/provision-ledger", "referrals"),
 )
 
-AUDIT_SOURCES: tuple[str, ...] = ("auth", "cases", "referrals", "reports")
+AUDIT_SOURCES: tuple[str, ...] = ("auth", "cases", "referrals", "reports", "line")
 """``GET /audit`` merges each service's own log of the caller's organization."""
 
 

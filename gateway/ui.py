@@ -4,6 +4,7 @@ second factor is set up before anything else, and error pages in the user's lang
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from flask import (
@@ -21,7 +22,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from gateway.apiclient import ApiError
+from gateway.apiclient import FORM_NONCE_FIELD, ApiError
 from gateway.messages import PROBLEM_MESSAGES, problem_message
 from gateway.security import anonymous_csrf_token, tokens_match
 from gateway.vocabulary import label
@@ -57,9 +58,13 @@ def form_csrf_token() -> str:
 
 
 def csrf_field() -> Markup:
-    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(
-        escape(form_csrf_token())
-    )
+    """The CSRF token, and a nonce of this rendering of the form: a second submission of
+    the same form (a double click, a reload after a timeout) carries the same nonce, from
+    which the gateway derives the POST's Idempotency-Key (gateway.apiclient)."""
+    return Markup(
+        '<input type="hidden" name="csrf_token" value="{}">'
+        '<input type="hidden" name="{}" value="{}">'
+    ).format(escape(form_csrf_token()), FORM_NONCE_FIELD, secrets.token_urlsafe(16))
 
 
 def url_with(**changes: Any) -> str:
@@ -79,6 +84,12 @@ def url_with(**changes: Any) -> str:
 def error_page(status: int, message: Any = None) -> tuple[str, int]:
     text = message if message is not None else STATUS_MESSAGES.get(status, STATUS_MESSAGES[500])
     return render_template("errors/error.html", status=status, message=text), status
+
+
+def auth_unavailable_page() -> ResponseReturnValue:
+    """503 in the user's language when sign-in cannot be checked; the cookie is kept."""
+    body, status = error_page(503, PROBLEM_MESSAGES["auth_unavailable"])
+    return body, status, {"Retry-After": "5"}
 
 
 def sign_in_redirect(message: Any = SIGN_IN_FIRST) -> Any:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -74,11 +73,11 @@ def bootstrap(services: tuple[str, ...]) -> None:
 @click.argument("name", type=click.Choice(sorted(WEB_APPS)))
 def serve(name: str) -> None:
     """Replace this process with gunicorn serving NAME on its port."""
+    from tsunagu.runtime import metrics_dir
+
     settings = load_settings()
-    metrics_dir = settings.data_dir / "run" / "metrics" / name
-    shutil.rmtree(metrics_dir, ignore_errors=True)
-    metrics_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    # Memory-mapped: off the data disk, where a full disk would SIGBUS the workers.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir(settings, name))
     argv = [
         sys.executable,
         "-m",

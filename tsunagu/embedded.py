@@ -64,6 +64,9 @@ def run_embedded(name: str, settings: Settings | None = None) -> int:
         connection_limit=CONNECTION_LIMIT,
         ident=f"tsunagu-{name}",
         clear_untrusted_proxy_headers=True,
+        # waitress buffers a body before calling the app: past the largest limit it answers
+        # 413 itself; below it common.http.bodylimit answers with a problem document.
+        max_request_body_size=max(settings.max_body_bytes, settings.max_import_bytes),
     )
     crashed: list[str] = []
 

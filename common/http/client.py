@@ -124,6 +124,10 @@ class ServiceClient:
         if request_id and REQUEST_ID_HEADER not in send_headers:
             send_headers[REQUEST_ID_HEADER] = request_id
         target = self._prefix + path
+        if not target.isascii() or any(c <= " " or c == "\x7f" for c in target):
+            # http.client would fail half-way through writing the request line and leave the
+            # pooled connection unusable for the next caller: refuse before touching it.
+            raise ValueError(f"request target must be percent-encoded ASCII: {target!r}")
         slot = self._slot()
         for attempt in (1, 2):
             now = time.monotonic()
@@ -151,8 +155,8 @@ class ServiceClient:
                     continue
                 raise UpstreamUnavailable(str(exc)) from exc
             except BaseException:
-                # Whatever else failed (a target http.client cannot encode, an interrupt)
-                # may have left a request half-started: never hand that connection on.
+                # Anything else (a header that cannot be encoded, an interrupt) leaves the
+                # connection mid-request: it must never be handed to the next request.
                 self.close()
                 raise
             slot.last_used = time.monotonic()

@@ -128,6 +128,16 @@ def _schema(
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A retry with the same key within 24 hours gets the first answer and "
+    "changes nothing; the same key with another body gets 422.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """One parameter per query field, under its alias (``from``), with the field's own
     schema so that generated requests reach past the parser."""
@@ -181,6 +191,7 @@ def _responses(meta: EndpointMeta, components: dict[str, Any]) -> dict[str, Any]
 
 def operation_spec(
     meta: EndpointMeta,
+    method: str,
     operation_id: str,
     path_parameters: list[dict[str, Any]],
     components: dict[str, Any],
@@ -189,6 +200,8 @@ def operation_spec(
     params = list(path_parameters)
     if meta.query is not None:
         params.extend(_query_parameters(meta.query))
+    if method.upper() == "POST" and not meta.public:
+        params.append(IDEMPOTENCY_KEY_PARAMETER)  # safe retries (common.http.idempotency)
     operation: dict[str, Any] = {
         "summary": meta.summary,
         "operationId": operation_id,
@@ -242,6 +255,6 @@ def build_openapi(app: Flask, title: str, version: str = "1") -> dict[str, Any]:
             )
             params.append({"name": arg, "in": "path", "required": True, "schema": schema})
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            operation = operation_spec(meta, rule.endpoint, params, components)
+            operation = operation_spec(meta, method, rule.endpoint, params, components)
             paths.setdefault(path, {})[method.lower()] = operation
     return openapi_document(title, paths, components, version)

@@ -27,15 +27,22 @@ from common.db import (
     transactions_deferred,
 )
 from common.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from common.http.bodylimit import BodyLimit, BodyLimits, LargerBody
+from common.http.idempotency import install_idempotency
 from common.http.metrics import LATENCY, REQUESTS, metrics_response
 from common.http.openapi import build_openapi, endpoint_meta
-from common.http.problems import domain_error_response, register_problem_handlers
+from common.http.problems import (
+    domain_error_response,
+    problem_response,
+    register_problem_handlers,
+)
 from common.orgdirectory import org_gate as gate_for
 from common.principal import InvalidPrincipal, Principal, PrincipalVerifier, load_public_key
 from common.readiness import standard_checks
 from common.requestctx import REQUEST_ID_HEADER, accept_request_id, current_request_id
 from common.revocation import RevocationGate
 from common.revocation import revocation_gate as revocation_gate_for
+from common.storage import is_storage_error
 
 if TYPE_CHECKING:
     from common.service import Runtime, ServiceDefinition
@@ -129,7 +136,14 @@ def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: An
     verifier = PrincipalVerifier(load_public_key(settings.principal_public_key, settings.keys_dir))
     readiness_checks = standard_checks(settings, runtime.engine)
     app = _ServiceFlask(name)
-    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=definition.max_body_bytes)
+    body_limits = BodyLimits(
+        settings.max_body_bytes,
+        tuple(
+            LargerBody(method, path, settings.max_import_bytes)
+            for method, path in definition.upload_routes
+        ),
+    )
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=body_limits.largest)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["tsunagu"] = ServiceContext(name, runtime, verifier, deps)
@@ -228,8 +242,30 @@ def create_service_app(definition: ServiceDefinition, runtime: Runtime, deps: An
     def openapi() -> Response:
         return jsonify(build_openapi(app, f"Tsunagu {name} service"))
 
+    @app.errorhandler(sa.exc.OperationalError)
+    def _database_failed(error: sa.exc.OperationalError) -> Response:
+        """A full or failing disk is the service's trouble, for now: 503, try again."""
+        if is_storage_error(error):
+            log.warning("storage failing", extra={"error_type": type(error.orig).__name__})
+            response = problem_response(
+                503,
+                "Service unavailable",
+                "The service cannot store anything right now. Try again shortly.",
+                code="storage_unavailable",
+            )
+            response.headers["Retry-After"] = "5"
+            return response
+        log.exception("unhandled error", extra={"error_type": type(error).__name__})
+        return problem_response(500, "Internal server error", "The server failed to answer.")
+
+    idempotent = definition.model("IdempotentRequest")
+    if idempotent is not None:
+        # After the principal is known (above): keys are per caller.
+        install_idempotency(app, idempotent, runtime.now, db)
     for blueprint in definition.blueprints():
         app.register_blueprint(blueprint)
+    app.wsgi_app = BodyLimit(app.wsgi_app, body_limits)  # type: ignore[method-assign]
+    app.extensions["body_limits"] = body_limits
     return app
 
 

@@ -10,6 +10,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from common.errors import FieldError, ValidationFailed
+from common.http.bodylimit import MAX_JSON_DEPTH, json_too_deep
 from common.schemas import Body, Query
 
 __all__ = ["Body", "Query", "field_errors", "parse_body", "parse_model", "parse_query"]
@@ -47,9 +48,13 @@ def parse_body(model: type[M]) -> M:
     if not raw:
         data: Any = {}
     else:
+        if json_too_deep(raw):
+            raise ValidationFailed(
+                FieldError("body", f"JSON may nest at most {MAX_JSON_DEPTH} levels", "json_depth")
+            )
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ValidationFailed(
                 FieldError("body", "Body is not valid JSON", "json_invalid")
             ) from exc

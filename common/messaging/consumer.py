@@ -14,14 +14,25 @@ What happens to a message:
 - applied (or already applied before) → ack;
 - the database is unreachable, locked or failing over (infrastructure) → back off and requeue,
   without limit: the event is fine, the service is not;
-- the handler raised → back off, republish with an attempt count in a header, ack the original;
-  after ``max_attempts`` → dead-letter queue, with the error text in its headers.
+- the handler raised → the message is *parked* (kept unacked, beside the flow) for its
+  backoff while the consumer goes on with the messages behind it, then republished to the
+  back of the queue with an attempt count in a header and the original acked; after
+  ``max_attempts`` → dead-letter queue, with the error text in its headers. Retrying one
+  message never stalls the others (issue 13: ten refused events once delayed every real one
+  to p50 19 s). At most ``max_parked`` messages wait at once (the channel's prefetch has room
+  for them beside ``prefetch``); past that a failed message is republished at once.
+
+Nothing in a message can end the consume loop: whatever fails while the envelope is read is
+a malformed message.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -114,6 +125,10 @@ class EventConsumer:
         self.publisher = Publisher(broker_url)
         self._infrastructure_backoff = Backoff(initial=0.1, maximum=5.0)
         self._stop = threading.Event()
+        self.max_parked = prefetch
+        self._parked: list[tuple[float, int, Any, dict[str, Any]]] = []
+        """(due, sequence, message, headers of its retry): a heap, soonest first."""
+        self._sequence = itertools.count()
 
     # -- applying ---------------------------------------------------------------------------
 
@@ -163,9 +178,10 @@ class EventConsumer:
         Broker errors propagate: the message is then redelivered after the reconnect."""
         try:
             event = Event.from_json(message.body)
-        except MalformedEvent as exc:
-            logger.error("malformed event dead-lettered", extra={"error": str(exc)})
-            self._dead_letter(message, f"MalformedEvent: {exc}", attempts=0)
+        except Exception as exc:  # whatever the body holds, it must not end the consumer
+            reason = str(exc) if isinstance(exc, MalformedEvent) else repr(exc)
+            logger.error("malformed event dead-lettered", extra={"error": reason})
+            self._dead_letter(message, f"MalformedEvent: {reason}", attempts=0)
             return
         if event.type not in self.handlers:
             message.ack()
@@ -194,20 +210,37 @@ class EventConsumer:
                 self._dead_letter(message, error, attempts=attempts)
                 return
             logger.warning("handler failed; will retry", extra={**log, "attempts": attempts})
-            self._stop.wait(
-                delay_for_attempt(
-                    attempts, self.retry_backoff_seconds, self.max_retry_backoff_seconds
-                )
-            )
-            if self._stop.is_set():  # shutting down: leave it for the next run, count unchanged
-                message.requeue()
+            retry = {ATTEMPTS_HEADER: attempts, ERROR_HEADER: error[:200]}
+            if len(self._parked) >= self.max_parked:
+                self._republish(message, retry)
                 return
-            self._republish(message, {ATTEMPTS_HEADER: attempts, ERROR_HEADER: error[:200]})
+            delay = delay_for_attempt(
+                attempts, self.retry_backoff_seconds, self.max_retry_backoff_seconds
+            )
+            # Within half the lease, so that the embedded broker does not hand it out again.
+            due = time.monotonic() + min(delay, self.visibility_timeout / 2)
+            heapq.heappush(self._parked, (due, next(self._sequence), message, retry))
             return
         self._infrastructure_backoff.reset()
         message.ack()
         if applied:
             logger.debug("event applied", extra=log)
+
+    def retry_due(self) -> None:
+        """Republish the parked messages whose backoff has passed."""
+        now = time.monotonic()
+        while self._parked and self._parked[0][0] <= now:
+            _due, _seq, message, retry = heapq.heappop(self._parked)
+            self._republish(message, retry)
+
+    def _unpark_all(self, *, requeue: bool) -> None:
+        """At a stop, parked messages go back unchanged (their attempt not spent); after a
+        lost connection they are the broker's again already, so they are only forgotten."""
+        parked, self._parked = self._parked, []
+        if requeue:
+            for _due, _seq, message, _retry in parked:
+                with suppress(Exception):
+                    message.requeue()
 
     def _original_routing_key(self, message: Any) -> str:
         headers = message.headers or {}
@@ -276,6 +309,7 @@ class EventConsumer:
                 try:
                     self._consume(connection, stop, backoff)
                 except errors as exc:
+                    self._unpark_all(requeue=False)
                     logger.warning(
                         "broker connection lost; reconnecting",
                         extra={"consumer": self.name, "error": repr(exc)},
@@ -293,7 +327,7 @@ class EventConsumer:
         open_connection(connection)
         channel = connection.channel()
         # (size, count, global) by position: the keyword names differ between transports
-        channel.basic_qos(0, self.prefetch, False)
+        channel.basic_qos(0, self.prefetch + self.max_parked, False)
         queue = topology.service_queue(self.namespace, self.name)(channel)
         queue.declare()  # idempotent; the queue must exist before we consume from it
         consumer = kombu.Consumer(
@@ -306,11 +340,13 @@ class EventConsumer:
             # socket.timeout (TimeoutError) means idle: look at the stop event again.
             with suppress(TimeoutError):
                 connection.drain_events(timeout=self.drain_timeout)
+            self.retry_due()
             connection.heartbeat_check()
             self.publisher.heartbeat_check()
         # Leaving: cancel so RabbitMQ stops pushing, then closing the channel requeues (AMQP)
         # or releases the leases (SQLite) of anything still unacked.
         consumer.cancel()
+        self._unpark_all(requeue=True)
 
 
 def _release(connection: kombu.Connection) -> None:

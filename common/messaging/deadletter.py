@@ -41,7 +41,7 @@ def _describe(message: Any) -> dict[str, Any]:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
     try:
         event_id = json.loads(text).get("id")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # a dead letter may be anything
         event_id = None
     return {
         "event_id": event_id or message.properties.get("message_id"),

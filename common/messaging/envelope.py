@@ -99,15 +99,17 @@ class Event:
                 request_id=raw.get("request_id"),
                 data=data,
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            # OverflowError: a date at the edge of the calendar (year 1 in JST) cannot be
+            # moved to UTC — as malformed as any other bad field.
             if isinstance(exc, MalformedEvent):
                 raise
-            raise MalformedEvent(str(exc)) from exc
+            raise MalformedEvent(f"{type(exc).__name__}: {exc}") from exc
 
     @classmethod
     def from_json(cls, body: str | bytes) -> Event:
         try:
             raw = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise MalformedEvent("body is not JSON") from exc
         return cls.from_dict(raw)

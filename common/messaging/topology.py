@@ -39,9 +39,11 @@ SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "consent.recorded",
             "consent.withdrawn",
         ),
+        "line": ORG_EVENTS,
         "reports": (
             *ORG_EVENTS,
             *CASE_LIFECYCLE,
+            "case.stage_changed",
             "contact.logged",
             "activity.recorded",
             "outcome.recorded",

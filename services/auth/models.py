@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from common.audit import AuditMixin
 from common.clock import utcnow
 from common.db import TYPE_ANNOTATION_MAP, new_metadata
+from common.idempotency import IdempotentRequestMixin
 from common.mail import MailOutboxMixin
 from common.messaging.outbox import OutboxMixin
 
@@ -187,3 +188,7 @@ class Revocation(Base):
 
 class MailOutbox(MailOutboxMixin, Base):
     pass
+
+
+class IdempotentRequest(IdempotentRequestMixin, Base):
+    """Keyed POSTs done in the last 24 hours, and their answers (common.idempotency)."""

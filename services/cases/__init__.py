@@ -37,7 +37,9 @@ def _periodic(runtime: Runtime) -> Sequence[PeriodicTask]:
     ]
 
 
-SERVICE = ServiceDefinition(name="cases", package=__name__, periodic=_periodic)
+SERVICE = ServiceDefinition(
+    name="cases", package=__name__, periodic=_periodic, upload_routes=(("POST", "/imports"),)
+)
 NAME = SERVICE.name
 MIGRATIONS = SERVICE.migrations
 create_app = SERVICE.create_app

@@ -15,7 +15,6 @@ from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint
 from common.http.problems import domain_error_response
 from common.http.service import current_principal, db
-from services.cases.domain.spreadsheets import MAX_UPLOAD_BYTES
 from services.cases.domain.versions import CaseChanged, Expected, etag
 from services.cases.models import AuditEntry
 from services.cases.operations import cases, consents, imports, notes, records
@@ -218,7 +217,7 @@ def add_note(case_id: uuid.UUID, body: NoteCreate) -> tuple[Response, int]:
 def _uploaded() -> tuple[str | None, bytes]:
     """The file of a multipart form (field ``file``), or the raw body — refused with 413
     before it is read when it is larger than an import may be."""
-    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024  # room for the form's parts
+    # The body is already within TSUNAGU_MAX_IMPORT_BYTES (common.http.bodylimit).
     if request.files:
         storage = request.files.get("file") or next(iter(request.files.values()))
         try:

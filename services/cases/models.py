@@ -13,6 +13,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from common.audit import AuditMixin
 from common.clock import utcnow
 from common.db import TYPE_ANNOTATION_MAP, new_metadata
+from common.idempotency import IdempotentRequestMixin
 from common.messaging.outbox import OutboxMixin, ProcessedEventMixin
 from common.orgdirectory import OrgDirectoryMixin
 from common.revocation import RevokedCredentialMixin
@@ -261,3 +262,7 @@ class OrgDirectoryEntry(OrgDirectoryMixin, Base):
 class RevokedCredential(RevokedCredentialMixin, Base):
     """Sessions, access tokens and users whose principal tokens are refused here
     (common.revocation), built from auth's events."""
+
+
+class IdempotentRequest(IdempotentRequestMixin, Base):
+    """Keyed POSTs done in the last 24 hours, and their answers (common.idempotency)."""

@@ -13,12 +13,22 @@ from common.http.audit_api import add_audit_route
 from common.http.openapi import endpoint, page_of
 from common.http.service import current_principal, db, service_context
 from services.reports.models import AuditEntry
-from services.reports.operations import exports, reports, snapshots, targets
+from services.reports.operations import (
+    allowances,
+    exports,
+    members,
+    reports,
+    snapshots,
+    targets,
+)
 from services.reports.operations.exports import XLSX_MIME
 from services.reports.responses import (
+    AllowanceLedger,
     Chart,
     FunnelReport,
     KpiReport,
+    MemberStart,
+    MemberTables,
     MonthlyReport,
     ReferralFlowReport,
     SnapshotMeta,
@@ -27,6 +37,8 @@ from services.reports.responses import (
 )
 from services.reports.schemas import (
     ExportQuery,
+    MembershipBody,
+    MembersQuery,
     ReportQuery,
     SnapshotBody,
     SnapshotListQuery,
@@ -77,6 +89,74 @@ def kpi_xlsx(query: ExportQuery) -> Response:
     return _download(exports.export_kpi(db(), current_principal(), query, "xlsx", threshold()))
 
 
+@bp.get("/reports/allowances")
+@endpoint(
+    "The allowance (手当) ledger of a fiscal year: per person, per member and overall",
+    query=ReportQuery,
+    tags=TAGS,
+    response=AllowanceLedger,
+)
+def allowance_ledger(query: ReportQuery) -> Response:
+    return jsonify(allowances.allowance_ledger(db(), current_principal(), query))
+
+
+@bp.get("/reports/allowances.csv")
+@endpoint(
+    "The allowance ledger as CSV (UTF-8 with BOM)",
+    query=ReportQuery,
+    tags=TAGS,
+    media=("text/csv",),
+)
+def allowances_csv(query: ReportQuery) -> Response:
+    return _download(allowances.export_allowances(db(), current_principal(), query, "csv"))
+
+
+@bp.get("/reports/allowances.xlsx")
+@endpoint(
+    "The allowance ledger as an Excel workbook", query=ReportQuery, tags=TAGS, media=(XLSX_MIME,)
+)
+def allowances_xlsx(query: ReportQuery) -> Response:
+    return _download(allowances.export_allowances(db(), current_principal(), query, "xlsx"))
+
+
+@bp.get("/reports/members")
+@endpoint(
+    "The consortium's members and their figures per plan year, each from its start",
+    query=MembersQuery,
+    tags=TAGS,
+    response=MemberTables,
+)
+def member_tables(query: MembersQuery) -> Response:
+    return jsonify(members.members_report(db(), current_principal(), query, threshold()))
+
+
+@bp.get("/reports/members.csv")
+@endpoint(
+    "The member tables as CSV (UTF-8 with BOM)", query=MembersQuery, tags=TAGS, media=("text/csv",)
+)
+def members_csv(query: MembersQuery) -> Response:
+    return _download(members.export_members(db(), current_principal(), query, "csv", threshold()))
+
+
+@bp.get("/reports/members.xlsx")
+@endpoint(
+    "The member tables as an Excel workbook", query=MembersQuery, tags=TAGS, media=(XLSX_MIME,)
+)
+def members_xlsx(query: MembersQuery) -> Response:
+    return _download(members.export_members(db(), current_principal(), query, "xlsx", threshold()))
+
+
+@bp.put("/reports/members/<uuid:org_id>")
+@endpoint(
+    "Set when a member's figures start counting (consortium admin); null: its registration",
+    body=MembershipBody,
+    tags=TAGS,
+    response=MemberStart,
+)
+def set_member_start(org_id: uuid.UUID, body: MembershipBody) -> Response:
+    return jsonify(members.set_start(db(), current_principal(), org_id, body))
+
+
 @bp.get("/reports/targets")
 @endpoint(
     "Targets of the plan period containing the year", query=ReportQuery, tags=TAGS, response=Targets
@@ -107,6 +187,29 @@ def funnel(query: ReportQuery) -> Response:
     return jsonify(reports.funnel(db(), current_principal(), query, threshold()))
 
 
+@bp.get("/reports/ladder")
+@endpoint(
+    "The ladder 相談 → 職場見学 → カントリーワーク → 体験就労 → 求職活動 → 進路決定 → 定着: "
+    "persons reaching each rung in the year and the median days on it",
+    query=ReportQuery,
+    tags=TAGS,
+)
+def ladder(query: ReportQuery) -> Response:
+    return jsonify(reports.ladder_report(db(), current_principal(), query, threshold()))
+
+
+@bp.get("/reports/ladder.csv")
+@endpoint("The ladder as CSV (UTF-8 with BOM)", query=ReportQuery, tags=TAGS)
+def ladder_csv(query: ReportQuery) -> Response:
+    return _download(exports.export_ladder(db(), current_principal(), query, "csv", threshold()))
+
+
+@bp.get("/reports/ladder.xlsx")
+@endpoint("The ladder as an Excel workbook", query=ReportQuery, tags=TAGS)
+def ladder_xlsx(query: ReportQuery) -> Response:
+    return _download(exports.export_ladder(db(), current_principal(), query, "xlsx", threshold()))
+
+
 @bp.get("/reports/monthly")
 @endpoint(
     "KPI figures by month within a fiscal year",
@@ -131,7 +234,7 @@ def referral_flow(query: ReportQuery) -> Response:
 
 @bp.get("/reports/charts/<name>")
 @endpoint(
-    "Data for a chart and its table alternative: targets, funnel, referral-flow",
+    "Data for a chart and its table alternative: targets, funnel, referral-flow, ladder",
     query=ReportQuery,
     tags=TAGS,
     response=Chart,

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from common.exports import jst_text, to_csv, xlsx_cell
+from common.exports import jst_text, to_csv, to_xlsx, xlsx_cell
 from services.reports.domain.report import table_rows
 
 WORDS = {
@@ -188,3 +188,189 @@ def _breakdown_sheet(wb: Workbook, report: dict[str, Any], lang: str) -> None:
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 12
     ws.column_dimensions["C"].width = 12
+
+
+# --- the allowance (手当) ledger ---------------------------------------------------------
+
+ALLOWANCE_WORDS = {
+    "ja": {
+        "year": "年度",
+        "line": "区分",
+        "org": "団体",
+        "person": "本人キー",
+        "payments": "件数",
+        "days": "日数",
+        "work_experience": "体験就労 手当（円）",
+        "country_work": "カントリーワーク 手当（円）",
+        "total": "手当合計（円）",
+        "persons": "実人数",
+        "as_person": "本人",
+        "as_member": "団体計",
+        "as_total": "合計",
+        "sheet": "手当台帳",
+    },
+    "en": {
+        "year": "Fiscal year",
+        "line": "Line",
+        "org": "Organization",
+        "person": "Person key",
+        "payments": "Payments",
+        "days": "Days",
+        "work_experience": "Work experience allowance (yen)",
+        "country_work": "Country work allowance (yen)",
+        "total": "Allowance total (yen)",
+        "persons": "Persons",
+        "as_person": "Person",
+        "as_member": "Member total",
+        "as_total": "Total",
+        "sheet": "Allowance ledger",
+    },
+}
+
+
+def _allowance_table(report: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
+    """One table: a line per (member, person), then each member's total, then the total;
+    ``区分`` says which, so a spreadsheet can filter the person lines."""
+    w = ALLOWANCE_WORDS["en" if lang == "en" else "ja"]
+    kinds = report["paid_types"]
+    header = [w["year"], w["line"], w["org"], w["person"], w["persons"], w["payments"], w["days"]]
+    header += [w[k] for k in kinds] + [w["total"]]
+    year = _year_label(report, lang)
+
+    def figures(line: dict[str, Any]) -> list[Any]:
+        by_type = line["by_type"]
+        return [
+            line["payments"],
+            line["days"],
+            *(by_type.get(k, 0) for k in kinds),
+            line["allowance_yen"],
+        ]
+
+    rows: list[list[Any]] = []
+    for line in report["persons"]:
+        rows.append([year, w["as_person"], line["org_name"], line["person_key"], 1, *figures(line)])
+    for line in report["members"]:
+        rows.append([year, w["as_member"], line["org_name"], "", line["persons"], *figures(line)])
+    total = report["total"]
+    scope_name = report.get("scope_name") or ""
+    rows.append([year, w["as_total"], scope_name, "", total["persons"], *figures(total)])
+    return header, rows
+
+
+def allowances_csv(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _allowance_table(report, lang)
+    return to_csv(header, rows)
+
+
+def allowances_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _allowance_table(report, lang)
+    words = ALLOWANCE_WORDS["en" if lang == "en" else "ja"]
+    widths = (12, 10, 30, 38, 8, 8, 8) + (16,) * (len(header) - 7)
+    return to_xlsx(header, rows, title=words["sheet"], widths=widths)
+
+
+# --- member tables -----------------------------------------------------------------------
+
+MEMBER_WORDS = {
+    "ja": {
+        "year": "年度",
+        "org": "団体",
+        "starts_on": "加入日",
+        "status": "区分",
+        "member": "通年",
+        "partial": "年度途中から",
+        "before": "加入前",
+        "sheet": "団体別",
+    },
+    "en": {
+        "year": "Fiscal year",
+        "org": "Member",
+        "starts_on": "Member since",
+        "status": "Membership",
+        "member": "Whole year",
+        "partial": "From its start",
+        "before": "Not yet a member",
+        "sheet": "Members",
+    },
+}
+
+
+def _member_table(report: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
+    """A line per (fiscal year of the plan, member): its figures from its start; a year
+    before it joined has no figures."""
+    w = MEMBER_WORDS["en" if lang == "en" else "ja"]
+    kpis = report["kpis"]
+    header = [w["year"], w["org"], w["starts_on"], w["status"]] + [_label(k, lang) for k in kpis]
+    rows: list[list[Any]] = []
+    for index, year in enumerate(report["plan"]["fiscal_years"]):
+        for member in report["members"]:
+            cell = member["years"][index]
+            figures = cell["figures"] or {}
+            rows.append(
+                [
+                    _year_label(year, lang),
+                    member["name"],
+                    member["starts_on"] or "",
+                    w[cell["status"]],
+                    *(figures.get(k["kpi"], "") for k in kpis),
+                ]
+            )
+    return header, rows
+
+
+def members_csv(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _member_table(report, lang)
+    return to_csv(header, rows)
+
+
+def members_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _member_table(report, lang)
+    words = MEMBER_WORDS["en" if lang == "en" else "ja"]
+    widths = (12, 30, 12, 12) + (18,) * (len(header) - 4)
+    return to_xlsx(header, rows, title=words["sheet"], widths=widths)
+
+
+# --- the ladder -------------------------------------------------------------------------
+
+LADDER_WORDS = {
+    "ja": {
+        "year": "年度",
+        "rung": "段階",
+        "persons": "到達した実人数",
+        "moved_on": "次へ進んだ人数",
+        "median_days": "段階の日数（中央値）",
+        "still_here": "留まっている人数",
+        "median_days_so_far": "現在までの日数（中央値）",
+        "sheet": "支援の段階",
+    },
+    "en": {
+        "year": "Fiscal year",
+        "rung": "Rung",
+        "persons": "Persons reaching it",
+        "moved_on": "Moved on",
+        "median_days": "Median days on the rung",
+        "still_here": "Still on it",
+        "median_days_so_far": "Median days so far",
+        "sheet": "Ladder",
+    },
+}
+LADDER_FIELDS = ("persons", "moved_on", "median_days", "still_here", "median_days_so_far")
+
+
+def _ladder_table(report: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
+    w = LADDER_WORDS["en" if lang == "en" else "ja"]
+    header = [w["year"], w["rung"], *(w[f] for f in LADDER_FIELDS)]
+    year = _year_label(report, lang)
+    rows = [[year, _label(r, lang), *(r[f] for f in LADDER_FIELDS)] for r in report["rungs"]]
+    return header, rows
+
+
+def ladder_csv(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _ladder_table(report, lang)
+    return to_csv(header, rows)
+
+
+def ladder_xlsx(report: dict[str, Any], lang: str = "ja") -> bytes:
+    header, rows = _ladder_table(report, lang)
+    words = LADDER_WORDS["en" if lang == "en" else "ja"]
+    return to_xlsx(header, rows, title=words["sheet"], widths=(12, 18, 16, 16, 20, 16, 22))

@@ -18,7 +18,7 @@ order the events arrive in.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from common.audit import AuditMixin
 from common.clock import utcnow
 from common.db import TYPE_ANNOTATION_MAP, new_metadata
+from common.idempotency import IdempotentRequestMixin
 from common.messaging.outbox import ProcessedEventMixin
 from common.orgdirectory import OrgDirectoryMixin
 from common.revocation import RevokedCredentialMixin
@@ -208,3 +209,64 @@ class OrgDirectoryEntry(OrgDirectoryMixin, Base):
 class RevokedCredential(RevokedCredentialMixin, Base):
     """Sessions, access tokens and users whose principal tokens are refused here
     (common.revocation), built from auth's events."""
+
+
+class IdempotentRequest(IdempotentRequestMixin, Base):
+    """Keyed POSTs done in the last 24 hours, and their answers (common.idempotency)."""
+
+
+class AllowancePayment(Base):
+    """One allowance (手当) paid for experiential work, as ``activity.recorded`` says:
+    the ledger the programme accounts for, per person (person key, never a name)."""
+
+    __tablename__ = "report_allowances"
+    __table_args__ = (
+        sa.Index("ix_report_allowances_org", "org_id", "fiscal_year"),
+        sa.Index("ix_report_allowances_consortium", "consortium_id", "fiscal_year"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    org_id: Mapped[uuid.UUID]
+    consortium_id: Mapped[uuid.UUID | None]
+    """None while the org's consortium is unknown; filled when its ``org.*`` event arrives."""
+    person_key: Mapped[str] = mapped_column(SUBJECT)
+    activity_type: Mapped[str] = mapped_column(sa.String(40))
+    fiscal_year: Mapped[int]
+    occurred_at: Mapped[datetime]
+    days: Mapped[int | None]
+    allowance_yen: Mapped[int] = mapped_column(sa.BigInteger())
+
+
+class LadderStep(Base):
+    """When a person first reached a rung of the ladder at a member (the date of the fact
+    that put them there; docs/reports.md, "The ladder"). Kept by the earliest date."""
+
+    __tablename__ = "report_ladder"
+    __table_args__ = (
+        sa.Index("ix_report_ladder_org_year", "org_id", "fiscal_year"),
+        sa.Index("ix_report_ladder_consortium_year", "consortium_id", "fiscal_year"),
+        sa.Index("ix_report_ladder_person", "person_key"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    person_key: Mapped[str] = mapped_column(SUBJECT, primary_key=True)
+    rung: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    consortium_id: Mapped[uuid.UUID | None]
+    reached_at: Mapped[datetime]
+    fiscal_year: Mapped[int]
+
+
+class Membership(Base):
+    """When a member's figures start counting in the consortium's member tables: the date
+    the consortium admin set, else the date (JST) of the org's ``org.registered``."""
+
+    __tablename__ = "report_memberships"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    consortium_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    registered_at: Mapped[datetime | None]
+    """``org.registered``'s time (derived from the event; the earliest heard)."""
+    starts_on: Mapped[date | None]
+    """Set by the consortium admin (a member joining mid-plan); None: from registration."""
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[uuid.UUID | None]

@@ -25,10 +25,15 @@ from common.fiscal import fiscal_year_of
 from common.messaging.envelope import Event
 from common.orgdirectory import ORG_EVENT_TYPES, apply_org_event
 from services.reports.domain.access import ScopeKind
+from services.reports.domain.allowances import payment_of
 from services.reports.domain.facts import facts_of
+from services.reports.domain.ladder import rungs_of
 from services.reports.domain.referrals import STATUS_EVENTS
 from services.reports.models import (
+    AllowancePayment,
     Fact,
+    LadderStep,
+    Membership,
     OrgDirectoryEntry,
     PersonMonth,
     PersonSet,
@@ -92,6 +97,7 @@ def project(session: Session, event: Event) -> None:
     """Bring every aggregate up to date with one (newly stored) event."""
     if event.type in ORG_EVENT_TYPES:
         apply_org_event(session, OrgDirectoryEntry, event)
+        record_membership(session, event)
         org_id = _uuid(event.data.get("org_id"))
         consortium_id = _uuid(event.data.get("consortium_id"))
         if org_id is not None and consortium_id is not None:
@@ -100,6 +106,38 @@ def project(session: Session, event: Event) -> None:
         apply_referral(session, event)
     else:
         count_event(session, event)
+
+
+def record_membership(session: Session, event: Event) -> None:
+    """Every org of a consortium is a member; ``org.registered`` dates it (the earliest
+    heard). The start date a consortium admin set is never touched here."""
+    org_id = _uuid(event.data.get("org_id"))
+    consortium_id = _uuid(event.data.get("consortium_id"))
+    if org_id is None or consortium_id is None:
+        return
+    registered = event.occurred_at if event.type == "org.registered" else None
+    table = cast(sa.Table, Membership.__table__)
+    stmt = insert_for(session, Membership).values(
+        org_id=org_id, consortium_id=consortium_id, registered_at=registered
+    )
+    earlier = sa.or_(
+        table.c.registered_at.is_(None), stmt.excluded.registered_at < table.c.registered_at
+    )
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["org_id"],
+            set_={
+                "consortium_id": stmt.excluded.consortium_id,
+                "registered_at": sa.case(
+                    (
+                        sa.and_(stmt.excluded.registered_at.is_not(None), earlier),
+                        stmt.excluded.registered_at,
+                    ),
+                    else_=table.c.registered_at,
+                ),
+            },
+        )
+    )
 
 
 # --- facts -----------------------------------------------------------------------------
@@ -145,6 +183,8 @@ def facts_for(
 
 def count_event(session: Session, event: Event) -> None:
     consortium_id = consortium_of(session, event)
+    record_payment(session, event.id, event.type, event.data, event.org_id, consortium_id)
+    record_rung(session, event.type, event.data, event.org_id, consortium_id)
     rows = fact_rows(event, consortium_id)
     if not rows:
         return
@@ -156,8 +196,85 @@ def count_event(session: Session, event: Event) -> None:
             count_fact(session, ScopeKind.CONSORTIUM, row["consortium_id"], row)
 
 
+def record_payment(
+    session: Session,
+    event_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    org_id: uuid.UUID | None,
+    consortium_id: uuid.UUID | None,
+) -> None:
+    """Keep the allowance an activity records (the ledger's one row per payment)."""
+    payment = payment_of(event_type, data)
+    if payment is None:
+        return
+    if org_id is None:
+        raise UnusableEvent("an allowance without the paying org")
+    session.execute(
+        insert_for(session, AllowancePayment)
+        .values(
+            event_id=event_id,
+            org_id=org_id,
+            consortium_id=consortium_id,
+            person_key=payment.person_key,
+            activity_type=payment.activity_type,
+            fiscal_year=payment.fiscal_year,
+            occurred_at=payment.occurred_at,
+            days=payment.days,
+            allowance_yen=payment.allowance_yen,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+def record_rung(
+    session: Session,
+    event_type: str,
+    data: dict[str, Any],
+    org_id: uuid.UUID | None,
+    consortium_id: uuid.UUID | None,
+) -> None:
+    """Keep the earliest date a person reached a rung at an org: an upsert that keeps the
+    smaller date, so events may arrive in any order."""
+    step = rungs_of(event_type, data)
+    if step is None or org_id is None:
+        return
+    table = cast(sa.Table, LadderStep.__table__)
+    stmt = insert_for(session, LadderStep).values(
+        org_id=org_id,
+        person_key=step.person_key,
+        rung=step.rung,
+        consortium_id=consortium_id,
+        reached_at=step.reached_at,
+        fiscal_year=step.fiscal_year,
+    )
+    earlier = stmt.excluded.reached_at < table.c.reached_at
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["org_id", "person_key", "rung"],
+            set_={
+                "reached_at": sa.case(
+                    (earlier, stmt.excluded.reached_at), else_=table.c.reached_at
+                ),
+                "fiscal_year": sa.case(
+                    (earlier, stmt.excluded.fiscal_year), else_=table.c.fiscal_year
+                ),
+                "consortium_id": sa.func.coalesce(
+                    table.c.consortium_id, stmt.excluded.consortium_id
+                ),
+            },
+        )
+    )
+
+
 def resolve_pending(session: Session, org_id: uuid.UUID, consortium_id: uuid.UUID) -> None:
     """Facts of an org heard of before its consortium was: count them for it now."""
+    for model in (AllowancePayment, LadderStep):
+        session.execute(
+            sa.update(model)
+            .where(model.org_id == org_id, model.consortium_id.is_(None))
+            .values(consortium_id=consortium_id)
+        )
     pending = session.scalars(
         sa.select(Fact)
         .where(Fact.org_id == org_id, Fact.consortium_id.is_(None))

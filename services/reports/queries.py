@@ -14,10 +14,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.reports.domain.access import Scope, ScopeKind
+from services.reports.domain.allowances import PaymentRow
 from services.reports.domain.plan import PlanPeriod, plan_for
 from services.reports.domain.referrals import ReferralTimes
 from services.reports.domain.report import Counts, kpi_report
 from services.reports.models import (
+    AllowancePayment,
+    Fact,
+    LadderStep,
+    Membership,
     OrgDirectoryEntry,
     Plan,
     ReferralRecord,
@@ -180,3 +185,94 @@ def latest_snapshot(session: Session, scope: Scope, year: int) -> Snapshot | Non
 def snapshot_content(snapshot: Snapshot) -> dict[str, Any]:
     content: dict[str, Any] = json.loads(snapshot.content)
     return content
+
+
+def allowance_rows(session: Session, scope: Scope, year: int) -> list[PaymentRow]:
+    """The year's allowance payments of an org, or of every member of a consortium
+    (index on (org_id | consortium_id, fiscal_year))."""
+    column = (
+        AllowancePayment.org_id if scope.kind is ScopeKind.ORG else AllowancePayment.consortium_id
+    )
+    return [
+        PaymentRow(r.org_id, r.person_key, r.activity_type, r.days, r.allowance_yen)
+        for r in session.execute(
+            sa.select(
+                AllowancePayment.org_id,
+                AllowancePayment.person_key,
+                AllowancePayment.activity_type,
+                AllowancePayment.days,
+                AllowancePayment.allowance_yen,
+            ).where(column == scope.id, AllowancePayment.fiscal_year == year)
+        )
+    ]
+
+
+def ladder_dates(session: Session, scope: Scope, year: int) -> list[tuple[str, str, datetime]]:
+    """(person key, rung, first date) of every person with a rung in the year in the
+    scope — all their rungs, so the time on a rung can run into a later year. A consortium
+    takes each person's earliest date over its members."""
+    column = LadderStep.org_id if scope.kind is ScopeKind.ORG else LadderStep.consortium_id
+    persons = sa.select(LadderStep.person_key).where(
+        column == scope.id, LadderStep.fiscal_year == year
+    )
+    return [
+        (person_key, rung, at)
+        for person_key, rung, at in session.execute(
+            sa.select(LadderStep.person_key, LadderStep.rung, sa.func.min(LadderStep.reached_at))
+            .where(column == scope.id, LadderStep.person_key.in_(persons))
+            .group_by(LadderStep.person_key, LadderStep.rung)
+        )
+    ]
+
+
+def members_of(session: Session, consortium_id: uuid.UUID) -> list[Any]:
+    """The consortium's members with their names and start data, by name."""
+    return list(
+        session.execute(
+            sa.select(
+                Membership.org_id,
+                Membership.registered_at,
+                Membership.starts_on,
+                OrgDirectoryEntry.name,
+                OrgDirectoryEntry.kind,
+                OrgDirectoryEntry.status,
+            )
+            .join(OrgDirectoryEntry, OrgDirectoryEntry.org_id == Membership.org_id)
+            .where(Membership.consortium_id == consortium_id)
+            .order_by(OrgDirectoryEntry.name, Membership.org_id)
+        )
+    )
+
+
+def org_year_tallies(
+    session: Session, org_ids: Iterable[uuid.UUID], years: Iterable[int]
+) -> dict[tuple[uuid.UUID, int], dict[str, Counts]]:
+    """(org, year) → measure → counts, for whole fiscal years (period 0)."""
+    out: dict[tuple[uuid.UUID, int], dict[str, Counts]] = defaultdict(dict)
+    for org_id, year, measure, events, persons in session.execute(
+        sa.select(
+            Tally.scope_id, Tally.fiscal_year, Tally.measure, Tally.events, Tally.persons
+        ).where(
+            Tally.scope_kind == ScopeKind.ORG.value,
+            Tally.scope_id.in_(list(org_ids)),
+            Tally.fiscal_year.in_(list(years)),
+            Tally.period == 0,
+        )
+    ):
+        out[(org_id, year)][measure] = Counts(events, persons)
+    return dict(out)
+
+
+def org_counts_since(
+    session: Session, org_id: uuid.UUID, year: int, since: datetime
+) -> dict[str, Counts]:
+    """Measure → counts of one org's facts in a year from a moment on (a member's start
+    year): events and distinct persons (index on (org_id, fiscal_year))."""
+    return {
+        measure: Counts(events, persons)
+        for measure, events, persons in session.execute(
+            sa.select(Fact.measure, sa.func.count(), sa.func.count(sa.distinct(Fact.subject)))
+            .where(Fact.org_id == org_id, Fact.fiscal_year == year, Fact.occurred_at >= since)
+            .group_by(Fact.measure)
+        )
+    }

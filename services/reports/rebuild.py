@@ -30,9 +30,12 @@ from common.messaging.envelope import Event, MalformedEvent
 from common.orgdirectory import ORG_EVENT_TYPES, apply_org_event
 from services.reports.domain.access import ScopeKind
 from services.reports.domain.facts import TIME_FIELDS
+from services.reports.domain.ladder import Step, rungs_of
 from services.reports.domain.referrals import STATUS_EVENTS
 from services.reports.models import (
+    AllowancePayment,
     Fact,
+    LadderStep,
     OrgDirectoryEntry,
     PersonMonth,
     PersonSet,
@@ -40,14 +43,30 @@ from services.reports.models import (
     StoredEvent,
     Tally,
 )
-from services.reports.projection import apply_referral, facts_for
+from services.reports.projection import (
+    apply_referral,
+    facts_for,
+    record_membership,
+    record_payment,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BATCH = 5000
-DERIVED = (Tally, PersonMonth, PersonSet, Fact, ReferralRecord, OrgDirectoryEntry)
+DERIVED = (
+    Tally,
+    PersonMonth,
+    PersonSet,
+    Fact,
+    AllowancePayment,
+    LadderStep,
+    ReferralRecord,
+    OrgDirectoryEntry,
+)
 """Everything a rebuild recomputes; targets, plans and snapshots are not derived."""
+LADDER_ONLY = ("case.stage_changed",)
+"""Types that count no KPI fact but date a rung of the ladder."""
 
 
 @dataclass
@@ -106,7 +125,9 @@ def rebuild(session: Session) -> RebuildStats:
     for batch in _stored(session, ORG_EVENT_TYPES):
         for row in batch:
             stats.events += 1
-            apply_org_event(session, OrgDirectoryEntry, Event.from_json(row.body))
+            org_event = Event.from_json(row.body)
+            apply_org_event(session, OrgDirectoryEntry, org_event)
+            record_membership(session, org_event)
         session.flush()
     consortia = dict(
         session.execute(sa.select(OrgDirectoryEntry.org_id, OrgDirectoryEntry.consortium_id)).all()
@@ -121,7 +142,10 @@ def rebuild(session: Session) -> RebuildStats:
     # 3. Facts, derived again from each event, inserted in bulk. The envelope's ids were
     #    kept in columns when the event was stored; only ``data`` is read from the body.
     facts = cast(sa.Table, Fact.__table__)
-    for batch in _stored(session, tuple(TIME_FIELDS)):
+    # The ladder keeps each person's earliest date per rung and member: reduced here in
+    # memory (one row per person and rung) rather than one upsert per event.
+    ladder: dict[tuple[uuid.UUID, str, str], tuple[Step, uuid.UUID | None]] = {}
+    for batch in _stored(session, (*TIME_FIELDS, *LADDER_ONLY)):
         rows: list[dict[str, Any]] = []
         for row in batch:
             stats.events += 1
@@ -130,12 +154,19 @@ def rebuild(session: Session) -> RebuildStats:
                 consortium_id = row.consortium_id or (
                     consortia.get(row.org_id) if row.org_id else None
                 )
-                rows.extend(facts_for(row.event_id, row.type, data, row.org_id, consortium_id))
+                found = facts_for(row.event_id, row.type, data, row.org_id, consortium_id)
+                step = rungs_of(row.type, data)
+                record_payment(session, row.event_id, row.type, data, row.org_id, consortium_id)
+                rows.extend(found)
+                if step is not None and row.org_id is not None:
+                    _keep_earliest(ladder, row.org_id, consortium_id, step)
             except (UnusableEvent, ValueError, AttributeError) as exc:
                 _skip(stats, row, exc)
         if rows:
             session.execute(sa.insert(facts), rows)
             stats.facts += len(rows)
+
+    _insert_ladder(session, ladder)
 
     # 4. The aggregates, set-wise.
     for kind, column in ((ScopeKind.ORG, Fact.org_id), (ScopeKind.CONSORTIUM, Fact.consortium_id)):
@@ -144,6 +175,39 @@ def rebuild(session: Session) -> RebuildStats:
     stats.seconds = time.perf_counter() - started
     log.info("reports rebuilt", extra=stats.as_dict())
     return stats
+
+
+def _keep_earliest(
+    ladder: dict[tuple[uuid.UUID, str, str], tuple[Step, uuid.UUID | None]],
+    org_id: uuid.UUID,
+    consortium_id: uuid.UUID | None,
+    step: Step,
+) -> None:
+    key = (org_id, step.person_key, step.rung)
+    kept = ladder.get(key)
+    if kept is None or step.reached_at < kept[0].reached_at:
+        ladder[key] = (step, consortium_id if kept is None else kept[1] or consortium_id)
+    elif kept[1] is None and consortium_id is not None:
+        ladder[key] = (kept[0], consortium_id)
+
+
+def _insert_ladder(
+    session: Session, ladder: dict[tuple[uuid.UUID, str, str], tuple[Step, uuid.UUID | None]]
+) -> None:
+    rows = [
+        {
+            "org_id": org_id,
+            "person_key": person_key,
+            "rung": rung,
+            "consortium_id": consortium_id,
+            "reached_at": step.reached_at,
+            "fiscal_year": step.fiscal_year,
+        }
+        for (org_id, person_key, rung), (step, consortium_id) in ladder.items()
+    ]
+    table = cast(sa.Table, LadderStep.__table__)
+    for start in range(0, len(rows), BATCH):
+        session.execute(sa.insert(table), rows[start : start + BATCH])
 
 
 def _guarded(stats: RebuildStats, row: Any, action: Callable[[Event], T]) -> T | None:

@@ -9,7 +9,7 @@ text such as ``"<5"`` instead of a number (services/reports/domain/suppression.p
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from common.http.openapi import Answer
@@ -161,3 +161,51 @@ class SnapshotView(SnapshotMeta):
     report: KpiReport
     changed: bool
     changes: list[dict[str, Any]]
+
+
+class AllowanceLedger(Answer):
+    """Exact figures (an org's own payments, or every member's for the consortium admin)."""
+
+    fiscal_year: int
+    label: str
+    label_en: str
+    scope: str
+    scope_id: str
+    scope_name: str | None
+    as_of: datetime | None
+    suppressed: bool
+    paid_types: list[str]
+    persons: list[dict[str, Any]]
+    members: list[dict[str, Any]]
+    total: dict[str, Any]
+
+
+class MembersPlan(Answer):
+    start_fiscal_year: int
+    years: int
+    fiscal_years: list[PlanYear]
+
+
+class KpiColumn(KpiLabel):
+    counts: str
+
+
+class MemberTables(Answer):
+    fiscal_year: int
+    label: str
+    label_en: str
+    scope: str
+    scope_id: str
+    plan: MembersPlan
+    kpis: list[KpiColumn]
+    members: list[dict[str, Any]]
+    suppressed: bool
+    small_cell_threshold: int | None
+    editable: bool
+
+
+class MemberStart(Answer):
+    org_id: str
+    starts_on: date | None
+    registered_on: date | None
+    start_set: bool

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -81,3 +82,15 @@ class SnapshotBody(Body):
     fiscal_year: FiscalYear
     scope: ScopeKind = ScopeKind.ORG
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class MembersQuery(Query):
+    fiscal_year: FiscalYear = Field(default_factory=current_fiscal_year)
+    consortium_id: uuid.UUID | None = None
+    """Optional; must be one's own consortium (anything else is 404)."""
+    lang: Lang = Lang.JA
+
+
+class MembershipBody(Body):
+    starts_on: Annotated[date, Field(ge=date(MIN_YEAR, 1, 1), le=date(MAX_YEAR, 12, 31))] | None
+    """The first day (JST) the member's figures count; null: from its registration."""

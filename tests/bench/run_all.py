@@ -40,6 +40,7 @@ BENCHES = (
     Bench("bench_cases", ("--cases", "2000", "--runs", "50")),
     Bench("bench_imports", ("--rows", "50000")),
     Bench("bench_events", ("--events", "1000", "--latency-events", "100")),
+    Bench("bench_retry_stall", ("--events", "100", "--refused", "10")),
     Bench(
         "bench_reports",
         ("--orgs", "5", "--persons", "5000", "--contacts", "50000", "--requests", "50"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -111,11 +112,36 @@ def test_a_forged_cookie_and_a_missing_csrf_token_are_refused(any_stack: Stack) 
 
 def test_a_service_that_is_down_gives_a_502_problem(stack: Stack) -> None:
     admin = stack.admin()
-    stack.stop_process("auth")
+    stack.stop_process("reports")
     try:
-        response = admin.request("GET", "/api/v1/consortia", expect=None)
+        response = admin.request("GET", "/api/v1/reports/kpi", expect=None)
         assert response.status == 502
         assert response.header("Content-Type") == "application/problem+json"
     finally:
+        stack.start_process("reports")
+        stack.wait_ready()
+
+
+def _session_cookie_set(response: Any) -> bool:
+    return any(
+        k.lower() == "set-cookie" and v.startswith("tsunagu_session=") for k, v in response.headers
+    )
+
+
+def test_auth_down_is_a_503_that_keeps_the_session(stack: Stack) -> None:
+    """Before: auth failing was taken for a refusal — 401 and the cookie deleted."""
+    admin = stack.admin()
+    stack.stop_process("auth")
+    try:
+        response = admin.request("GET", "/api/v1/consortia", expect=None)
+        assert response.status == 503
+        assert response.json()["code"] == "auth_unavailable"
+        assert not _session_cookie_set(response)
+        page = admin.request("GET", "/", expect=None, headers={"Accept-Language": "ja"})
+        assert page.status == 503
+        assert "サインインは続いています" in page.body.decode()
+        assert not _session_cookie_set(page)
+    finally:
         stack.start_process("auth")
         stack.wait_ready()
+    assert admin.get("/consortia")["items"] is not None  # the same cookie works again

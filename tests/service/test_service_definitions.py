@@ -17,16 +17,18 @@ from common.testing.principals import Tenant, auth_header, make_principal
 from common.testing.services import migrated_database, test_settings
 from services.auth import SERVICE as AUTH
 from services.cases import SERVICE as CASES
+from services.line import SERVICE as LINE
 from services.referrals import SERVICE as REFERRALS
 from services.reports import SERVICE as REPORTS
 
-DEFINITIONS = [AUTH, CASES, REFERRALS, REPORTS]
+DEFINITIONS = [AUTH, CASES, REFERRALS, REPORTS, LINE]
 # A route of each service that answers 404 for an id the caller may not see.
 REFUSED_PATHS = {
     "auth": "/organizations/{id}",
     "cases": "/cases/{id}",
     "referrals": "/referrals/{id}",
     "reports": "/reports/snapshots/{id}",
+    "line": "/line/conversations/{id}",
 }
 
 

@@ -135,6 +135,8 @@ def _problems(path: str, text: str, lang: str) -> list[Finding]:
         if marker in lowered:
             found.append(Finding(path, "shows server-error text", marker))
     for match in UUID.finditer(text):
+        if text[max(0, match.start() - 1) : match.start()] == "/":
+            continue  # part of a URL a person copies (a LINE channel's webhook URL)
         found.append(Finding(path, "shows a bare id", match.group(0)))
         break
     if lang == "ja":

@@ -33,6 +33,10 @@ def seed_demo(settings: Settings, admin_password: str | None) -> str | None:
     marker = settings.data_dir / MARKER
     if marker.exists():
         saved = json.loads(marker.read_text())
+        if saved.get("line_channel_id"):
+            from tsunagu.demo.line import reconnect
+
+            reconnect(settings, saved["line_channel_id"])
         return _banner(saved["logins"], saved["password"])
     if not admin_password:
         return (
@@ -44,9 +48,10 @@ def seed_demo(settings: Settings, admin_password: str | None) -> str | None:
     for area in _areas():
         module = importlib.import_module(f"{__name__}.{area}")
         module.seed(ctx)
-    marker.write_text(
-        json.dumps({"logins": ctx.logins, "password": ctx.password}, ensure_ascii=False, indent=2)
-    )
+    saved = {"logins": ctx.logins, "password": ctx.password}
+    if ctx.shared.get("line_channel_id"):
+        saved["line_channel_id"] = ctx.shared["line_channel_id"]
+    marker.write_text(json.dumps(saved, ensure_ascii=False, indent=2))
     return _banner(ctx.logins, ctx.password)
 
 

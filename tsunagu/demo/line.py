@@ -13,7 +13,7 @@ import logging
 import os
 from typing import Any
 
-from common.config import SERVICES
+from common.config import SERVICES, Settings
 from common.http.client import ServiceClient
 from tsunagu.demo.context import DemoContext
 from tsunagu.linesim import (
@@ -59,14 +59,30 @@ def seed(ctx: DemoContext) -> None:
             "hours": {"open": "16:00", "close": "21:00"},
         },
     )
-    webhook = f"{ctx.settings.service_url('gateway')}/line/webhook/{channel['id']}"
-    _call(simulator, "PUT", "/_sim/settings", {"webhook_url": webhook})
+    _point(simulator, ctx.settings, channel["id"])
     for name, messages in USERS:
         user = _call(simulator, "POST", "/_sim/users", {"display_name": name})
         _call(simulator, "POST", f"/_sim/users/{user['user_id']}/follow", {})
         for text in messages:
-            _call(simulator, "POST", f"/_sim/users/{user['user_id']}/messages", {"text": text})
+            _call(
+                simulator,
+                "POST",
+                f"/_sim/users/{user['user_id']}/messages",
+                {"message": {"type": "text", "text": text}},
+            )
     ctx.shared["line_channel_id"] = channel["id"]
+
+
+def reconnect(settings: Settings, channel_id: str) -> None:
+    """A later start: the simulator remembers nothing, so point it at the demo channel again."""
+    port = os.environ.get(SIMULATOR_PORT_VARIABLE)
+    if port:
+        _point(ServiceClient(f"http://127.0.0.1:{port}", timeout=10), settings, channel_id)
+
+
+def _point(simulator: ServiceClient, settings: Settings, channel_id: str) -> None:
+    webhook = f"{settings.service_url('gateway')}/line/webhook/{channel_id}"
+    _call(simulator, "PUT", "/_sim/settings", {"webhook_url": webhook})
 
 
 def _call(client: ServiceClient, method: str, path: str, body: dict[str, Any]) -> Any:

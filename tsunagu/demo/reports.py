@@ -4,7 +4,8 @@
   targets for 令和2年度 (consultation persons 30, job seekers 10, paths decided 5) and
   rising targets after; the Kagoshima consortium has consortium-wide targets too.
 - Yamanashi's consortium: LINE friends 15 / 100 / 100 and group programme 1 / 8 / 16 over
-  its plan period 令和6〜8年度.
+  its plan period 令和6〜8年度; its family association joins in year 2 (counted from
+  1 June 2025 in the member tables). Kagoshima's members count from 1 April 2020.
 - History: the Support Station's admin imports last years' consultation records from its
   old spreadsheet (the cases service's import), then records job searches and paths
   decided for some of those people — all through the gateway API, so every figure reaches
@@ -228,12 +229,51 @@ def seed_outcomes(admin: GatewayClient) -> None:
                 break
 
 
+YAMANASHI_LATE_MEMBER = "yamanashi.family"
+YAMANASHI_LATE_START = "2025-06-01"
+"""Yamanashi adds a member in year 2 of its plan (令和7年度): the family association."""
+KAGOSHIMA_MEMBERS_START = f"{KAGOSHIMA_START}-04-01"
+"""Kagoshima's members were in the consortium from its plan's first day; their records
+reach Tsunagu later (the Support Station imports its old sheet), so the consortium admin
+dates their membership back — by default a member counts from its registration."""
+
+
+def _set_start(admin: GatewayClient, org_id: str, starts_on: str, year: int) -> None:
+    """Once the reports have heard of the member (its org.registered), set its start."""
+    known = _wait(
+        admin,
+        f"/reports/members?fiscal_year={year}",
+        lambda view: any(m["org_id"] == org_id for m in view.get("members", [])),
+        timeout=30,
+    )
+    if not any(m["org_id"] == org_id for m in known.get("members", [])):
+        log.warning("demo membership start skipped: the reports have not heard of %s", org_id)
+        return
+    admin.put(f"/reports/members/{org_id}", {"starts_on": starts_on})
+
+
+def seed_membership(ctx: DemoContext) -> None:
+    """The consortium admins set when their members start counting."""
+    kagoshima = ctx.as_user("kagoshima.center.admin")
+    for key, org_id in sorted(ctx.orgs.items()):
+        if key.startswith("kagoshima."):
+            _set_start(kagoshima, org_id, KAGOSHIMA_MEMBERS_START, KAGOSHIMA_START)
+    late = ctx.orgs.get(YAMANASHI_LATE_MEMBER)
+    if late is not None:
+        yamanashi = ctx.as_user("yamanashi.center.admin")
+        _set_start(yamanashi, late, YAMANASHI_LATE_START, YAMANASHI_START + 1)
+
+
 def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
 def seed(ctx: DemoContext) -> None:
     seed_targets(ctx)
+    try:
+        seed_membership(ctx)
+    except ApiFailure as failure:
+        log.warning("demo membership start skipped: %s", failure)
     try:
         seed_history(ctx)
     except ApiFailure as failure:

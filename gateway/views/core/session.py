@@ -15,8 +15,8 @@ from gateway import apiclient as api
 from gateway.apiclient import ApiError
 from gateway.forms import Form
 from gateway.i18n import LANG_COOKIE, LOCALES
-from gateway.identity import SESSION_COOKIE, AuthRefused, IdentityResolver
-from gateway.messages import problem_message
+from gateway.identity import SESSION_COOKIE, AuthRefused, AuthUnavailable, IdentityResolver
+from gateway.messages import PROBLEM_MESSAGES, problem_message
 from gateway.views.core import bp
 
 LABELS = {
@@ -64,6 +64,9 @@ def sign_in() -> Any:
             payload["previous_session_token"] = request.cookies[SESSION_COOKIE]
         try:
             secret, identity = resolver().login(payload)
+        except AuthUnavailable:
+            form.problems.append(str(PROBLEM_MESSAGES["auth_unavailable"]))
+            status = 503
         except AuthRefused as refused:
             problem = ApiError.from_response(refused.response)
             status = 429 if refused.response.status == 429 else 401

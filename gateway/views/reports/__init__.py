@@ -92,4 +92,4 @@ def dashboard_cards() -> list[dict[str, Any]]:
 
 
 # The page groups add their pages to ``bp``.
-from gateway.views.reports import kpi, snapshots, targets  # noqa: E402, F401
+from gateway.views.reports import allowances, kpi, members, snapshots, targets  # noqa: E402, F401

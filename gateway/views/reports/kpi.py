@@ -12,6 +12,7 @@ from gateway import apiclient as api
 from gateway.apiclient import ApiError
 from gateway.i18n import locale
 from gateway.views.reports import bp, kpi_label, manages, scopes, selection, years
+from gateway.views.reports.allowances import accountable_scopes
 from gateway.views.reports.charts import hbar_chart, target_charts
 
 
@@ -32,11 +33,15 @@ def index() -> str:
     query = {"fiscal_year": year, "scope": scope}
     report = api.get("/reports/kpi", **query)
     funnel = _optional("/reports/funnel", **query)
+    ladder = _optional("/reports/ladder", **query)
     flow = _optional("/reports/referral-flow", **query)
     monthly = _optional("/reports/monthly", **query)
     snapshots = _optional("/reports/snapshots", **query)
     funnel_chart = (
         hbar_chart([(kpi_label(s), s["persons"]) for s in funnel["stages"]]) if funnel else None
+    )
+    ladder_chart = (
+        hbar_chart([(kpi_label(r), r["persons"]) for r in ladder["rungs"]]) if ladder else None
     )
     flow_chart = None
     if flow and flow["edges"]:
@@ -57,11 +62,14 @@ def index() -> str:
         charts=target_charts(report),
         funnel=funnel,
         funnel_chart=funnel_chart,
+        ladder=ladder,
+        ladder_chart=ladder_chart,
         flow=flow,
         flow_chart=flow_chart,
         monthly=monthly,
         snapshots=(snapshots or {}).get("items", []),
         manages=manages(scope),
+        ledger_readable=bool(accountable_scopes()),
         export_query=f"fiscal_year={year}&scope={scope}&lang={locale()}",
         label=kpi_label,
     )

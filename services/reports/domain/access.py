@@ -73,3 +73,18 @@ def manageable_scope(
 
 def may_manage(principal: Principal, kind: ScopeKind) -> bool:
     return principal.can(_MANAGE[kind])
+
+
+def accountable_scope(
+    principal: Principal, kind: ScopeKind, requested: uuid.UUID | None = None
+) -> Scope:
+    """A scope whose persons one accounts for, person by person or member by member: one's
+    own org with ``report.org.read``; one's consortium only with the consortium's reporting
+    duty (``consortium.targets.manage``, the consortium admin). The center's staff read the
+    consortium's aggregates but carry no such duty: 403."""
+    if kind is ScopeKind.ORG:
+        return readable_scope(principal, kind, requested)
+    own = _own(principal, kind, requested)
+    if not principal.can(Perm.CONSORTIUM_TARGETS_MANAGE):
+        raise Forbidden("Only the consortium admin accounts for each member and person")
+    return Scope(kind, own)

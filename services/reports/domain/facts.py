@@ -71,6 +71,11 @@ def _code(data: Mapping[str, Any], name: str) -> str:
     return value
 
 
+def placed_time(data: Mapping[str, Any], time_field: str) -> datetime:
+    """The fact's time, checked against the producer's ``fiscal_year``."""
+    return _placed(data, time_field)[2]
+
+
 def _placed(data: Mapping[str, Any], time_field: str) -> tuple[int, int, datetime]:
     """Year and month of the fact. The producer's ``fiscal_year`` must agree with the JST
     date: a disagreement is a producer bug that would put a count in the wrong year."""

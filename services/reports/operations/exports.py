@@ -12,9 +12,9 @@ from common.principal import Principal
 from services.reports import exports as render
 from services.reports import queries
 from services.reports.operations.common import audit, shown
-from services.reports.operations.reports import scope_of
+from services.reports.operations.reports import ladder_report, scope_of
 from services.reports.operations.snapshots import visible_snapshot
-from services.reports.schemas import ExportQuery
+from services.reports.schemas import ExportQuery, ReportQuery
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -63,3 +63,26 @@ def export_kpi(
     suffix = f"_v{report['frozen']['version']}" if "frozen" in report else ""
     filename = f"kpi_{scope.kind.value}_{query.fiscal_year}{suffix}.{fmt}"
     return ExportFile(content, filename, mimetype)
+
+
+def export_ladder(
+    session: Session, principal: Principal, query: ReportQuery, fmt: str, threshold: int
+) -> ExportFile:
+    """The ladder of a year as a file, as the scope may see it (small cells hidden in a
+    consortium view)."""
+    report = ladder_report(session, principal, query, threshold)
+    lang = query.lang.value
+    if fmt == "csv":
+        content, mimetype = render.ladder_csv(report, lang), "text/csv; charset=utf-8"
+    else:
+        content, mimetype = render.ladder_xlsx(report, lang), XLSX_MIME
+    audit(
+        session,
+        principal,
+        "report.export",
+        "ladder",
+        report["scope_id"],
+        details={"format": fmt, "scope": report["scope"], "fiscal_year": query.fiscal_year},
+    )
+    session.commit()
+    return ExportFile(content, f"ladder_{report['scope']}_{query.fiscal_year}.{fmt}", mimetype)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from common.clock import utcnow
 from common.fiscal import fiscal_year_label
 from common.principal import Principal
 from services.reports import queries
@@ -15,6 +16,7 @@ from services.reports.domain.access import Scope, readable_scope
 from services.reports.domain.diff import report_diff
 from services.reports.domain.funnel import funnel as funnel_stages
 from services.reports.domain.kpi import KPIS
+from services.reports.domain.ladder import first_dates, ladder
 from services.reports.domain.referrals import COUNTED, flow
 from services.reports.domain.suppression import (
     complete,
@@ -77,6 +79,31 @@ def funnel(
             for stage in stages:
                 stage["rate_from_first"] = None
     return _head(scope, query.fiscal_year) | {"stages": stages}
+
+
+def ladder_report(
+    session: Session, principal: Principal, query: ReportQuery, threshold: int
+) -> dict[str, Any]:
+    """The ladder (相談 → … → 定着): persons first reaching each rung in the year and the
+    median days they spent on it (docs/reports.md, "The ladder")."""
+    scope = scope_of(principal, query)
+    reached = first_dates(queries.ladder_dates(session, scope, query.fiscal_year))
+    rungs = ladder(reached, query.fiscal_year, utcnow())
+    if scope.aggregates_only:
+        rungs = suppress_rows(
+            rungs,
+            ("persons", "moved_on", "still_here"),
+            {"median_days": ("moved_on",), "median_days_so_far": ("still_here",)},
+            threshold,
+        )
+        for rung in rungs:  # persons = moved on + still here: one hidden hides the other
+            moved, still = rung["moved_on"], rung["still_here"]
+            if is_hidden(moved) != is_hidden(still):
+                other = "still_here" if is_hidden(moved) else "moved_on"
+                if rung[other] != 0:
+                    rung[other] = "x"
+                    rung["median_days" if other == "moved_on" else "median_days_so_far"] = None
+    return _head(scope, query.fiscal_year) | {"rungs": rungs}
 
 
 def _calendar(year: int, period: int) -> tuple[int, int]:
@@ -282,4 +309,57 @@ def chart_referral_flow(
     }
 
 
-CHARTS = {"targets": chart_targets, "funnel": chart_funnel, "referral-flow": chart_referral_flow}
+def chart_ladder(
+    session: Session, principal: Principal, query: ReportQuery, threshold: int
+) -> dict[str, Any]:
+    data = ladder_report(session, principal, query, threshold)
+    rungs = data.pop("rungs")
+    return data | {
+        "chart": "ladder",
+        "title": "支援の段階（相談から定着まで）と各段階の日数",
+        "title_en": "The ladder: consultation to retention, and days on each rung",
+        "categories": [r["label"] for r in rungs],
+        "categories_en": [r["label_en"] for r in rungs],
+        "series": [
+            {
+                "key": "persons",
+                "label": "到達した実人数",
+                "label_en": "Persons reaching it",
+                "values": [_number(r["persons"]) for r in rungs],
+            },
+            {
+                "key": "median_days",
+                "label": "次の段階までの日数（中央値）",
+                "label_en": "Median days to a higher rung",
+                "values": [r["median_days"] for r in rungs],
+            },
+        ],
+        "table": {
+            "columns": [
+                "段階",
+                "到達した実人数",
+                "次へ進んだ人数",
+                "日数（中央値）",
+                "留まっている人数",
+            ],
+            "columns_en": [
+                "Rung",
+                "Persons reaching it",
+                "Moved on",
+                "Median days",
+                "Still on it",
+            ],
+            "rows": [
+                [r["label"], r["persons"], r["moved_on"], r["median_days"], r["still_here"]]
+                for r in rungs
+            ],
+        },
+    }
+
+
+CHARTS = {
+    "targets": chart_targets,
+    "funnel": chart_funnel,
+    "referral-flow": chart_referral_flow,
+    "ladder": chart_ladder,
+}

@@ -43,6 +43,11 @@ def examples() -> list[Event]:
         person.contact(at),
         person.contact(at, by="family"),
         person.activity(at, "group_program"),
+        person.activity(at, "work_experience", allowance_yen=3000, days=3),
+        person.stage_changed(
+            at, "intake", "experience", record="activity", record_type="country_work"
+        ),
+        person.stage_changed(at, "experience", "job_search"),
         person.activity(at, "retention_followup", checkpoint_months=6, retained=True),
         person.outcome(at, "job_search_started"),
         person.outcome(at, "path_decided", "employment_regular"),
@@ -114,6 +119,16 @@ READ = {
         "fiscal_year",
         "checkpoint_months",
         "retained",
+        "allowance_yen",
+        "days",
+    },
+    "case.stage_changed": {
+        "person_key",
+        "changed_at",
+        "fiscal_year",
+        "to_stage",
+        "record",
+        "record_type",
     },
     "outcome.recorded": {"person_key", "type", "path", "occurred_at", "fiscal_year"},
     "line.followed": {"channel_id", "line_user_hash", "at", "fiscal_year", "refollow"},

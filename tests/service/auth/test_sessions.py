@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -178,3 +179,33 @@ def test_an_expired_access_token_is_refused(client: FlaskClient, make: Factory) 
     refused = client.post("/tokens", json={"name": "old", "expires_at": past}, headers=headers)
     assert refused.status_code == 422
     assert refused.json["errors"][0]["field"] == "expires_at"
+
+
+def test_a_huge_body_before_sign_in_is_413_before_it_is_read(client: FlaskClient) -> None:
+    """A public route (accepting an invitation) is as closed to a 200 MB body as any."""
+
+    class Unread(io.RawIOBase):
+        consumed = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, n: int = -1) -> bytes:
+            self.consumed += max(n, 0)
+            return b"{" * max(n, 0)
+
+    body = Unread()
+    response = client.post(
+        "/invitations/" + "x" * 43 + "/accept",
+        content_type="application/json",
+        environ_overrides={"wsgi.input": body, "CONTENT_LENGTH": str(200 * 1024 * 1024)},
+    )
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert body.consumed == 0
+    nested = client.post(
+        "/invitations/" + "x" * 43 + "/accept",
+        data=b'{"password": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        content_type="application/json",
+    )
+    assert nested.status_code == 422

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -167,3 +168,45 @@ def test_a_consent_cannot_expire_before_it_was_given(
         "expires_at": "2021-05-01",
     }
     _is_problem(staff.post(f"/cases/{cid}/consents", json=body), "expires_at")
+
+
+class _UnreadBody(io.RawIOBase):
+    """A body no one should read: it records how much was."""
+
+    def __init__(self) -> None:
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        n = 64 * 1024 if n is None or n < 0 else min(n, 64 * 1024)
+        self.consumed += n
+        return b"[" * n
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_is_413_before_it_is_read(
+    api: Api, member: Member, sessions: sessionmaker[Session], chunked: bool
+) -> None:
+    body = _UnreadBody()
+    environ = {"wsgi.input": body, "CONTENT_LENGTH": "" if chunked else str(200 * 1024 * 1024)}
+    before = table_counts(sessions)
+    response = api.as_(member.staff).post(
+        "/cases",
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"} if chunked else {},
+        environ_overrides=environ,
+    )
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert body.consumed <= (1024 * 1024 + 64 * 1024 if chunked else 0)
+    assert table_counts(sessions) == before
+
+
+@pytest.mark.parametrize("depth", [65, 100_000])
+def test_deeply_nested_json_is_422_not_500(api: Api, member: Member, depth: int) -> None:
+    raw = b'{"person": {"display_name": "x"}, "x": ' + b"[" * depth + b"]" * depth + b"}"
+    response = api.as_(member.staff).post("/cases", data=raw, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json["errors"][0]["code"] == "json_depth"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -77,6 +78,8 @@ def make_consumer(
     broker_url: str = "sqlite:///unused.sqlite3",
     namespace: str = "unused",
     max_attempts: int = 5,
+    retry_backoff_seconds: float = 0.01,
+    visibility_timeout: float = 5,
 ) -> EventConsumer:
     return EventConsumer(
         name="reports",
@@ -87,8 +90,9 @@ def make_consumer(
         namespace=namespace,
         poll_seconds=0.01,
         max_attempts=max_attempts,
-        retry_backoff_seconds=0.01,
-        visibility_timeout=5,
+        retry_backoff_seconds=retry_backoff_seconds,
+        max_retry_backoff_seconds=max(retry_backoff_seconds, 10.0),
+        visibility_timeout=visibility_timeout,
     )
 
 
@@ -351,3 +355,104 @@ def test_a_database_outage_requeues_the_event_without_spending_its_attempts(
         wait_for(queue_is_empty(bootstrapped, namespace), what="the ack")
     assert len(calls) == 3
     assert list_dead_letters(bootstrapped, namespace, 10) == []
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["0001-01-01T00:00:00", "0001-01-01T00:00:00+09:00", "9999-12-31T23:59:59-12:00", "昨日", 7],
+)
+def test_an_envelope_whose_date_cannot_be_read_is_dead_lettered_and_the_consumer_goes_on(
+    factory: sessionmaker[Session], bootstrapped: str, namespace: str, occurred_at: object
+) -> None:
+    """Before: year 1 raised OverflowError out of the envelope parser and killed the reports
+    worker; the lease gave the message back at once, and 46 restarts delivered nothing."""
+    poison = case_opened().to_dict() | {"occurred_at": occurred_at}
+    publish(bootstrapped, namespace, json.dumps(poison), "case.opened")
+    real = case_opened()
+    publish(bootstrapped, namespace, real.to_json(), real.type)
+    with running(make_consumer(factory, broker_url=bootstrapped, namespace=namespace)):
+        wait_for(lambda: tallied(factory), what="the event behind the poison")
+        dead = wait_for(lambda: list_dead_letters(bootstrapped, namespace, 10), what="a letter")
+    assert tallied(factory) == [real.id]
+    assert [d["event_id"] for d in dead] == [poison["id"]]
+    assert dead[0]["error"].startswith("MalformedEvent")
+    assert dead[0]["attempts"] == 0
+    assert queue_is_empty(bootstrapped, namespace)()
+
+
+def test_a_body_nested_past_the_parser_is_dead_lettered(
+    factory: sessionmaker[Session], bootstrapped: str, namespace: str
+) -> None:
+    publish(bootstrapped, namespace, "[" * 100_000, "case.opened")
+    real = case_opened()
+    publish(bootstrapped, namespace, real.to_json(), real.type)
+    with running(make_consumer(factory, broker_url=bootstrapped, namespace=namespace)):
+        wait_for(lambda: tallied(factory), what="the event behind the poison")
+        dead = wait_for(lambda: list_dead_letters(bootstrapped, namespace, 10), what="a letter")
+    assert "MalformedEvent" in dead[0]["error"]
+
+
+def test_events_behind_one_being_retried_are_applied_while_it_waits(
+    factory: sessionmaker[Session], bootstrapped: str, namespace: str
+) -> None:
+    """Before: the consumer slept through each refused event's backoff, so every real event
+    behind ten refused ones waited (p50 19 s). Here the refused ones wait a minute between
+    attempts: the real ones must not wait for that."""
+    calls: list[str] = []
+
+    def picky(session: Session, event: Event) -> None:
+        calls.append(str(event.data["label"]))
+        if event.data["label"].startswith("bad"):
+            raise RuntimeError("refused")
+        tally(session, event)
+
+    refused = [case_opened(label=f"bad {i}") for i in range(10)]
+    good = [case_opened(label=f"good {i}") for i in range(10)]
+    for event in refused + good:
+        publish(bootstrapped, namespace, event.to_json(), event.type)
+    consumer = make_consumer(
+        factory,
+        {"case.opened": picky},
+        broker_url=bootstrapped,
+        namespace=namespace,
+        retry_backoff_seconds=60,
+        visibility_timeout=300,
+    )
+    with running(consumer):
+        wait_for(lambda: len(tallied(factory)) == 10, what="the real events", timeout=20)
+    assert tallied(factory) == [e.id for e in good]
+    assert sorted(calls) == sorted(str(e.data["label"]) for e in refused + good)  # once each
+    # Stopped while they waited: back in the queue, their attempt not spent, none dead.
+    assert stored_messages(bootstrapped, f"{namespace}.reports") == 10
+    assert list_dead_letters(bootstrapped, namespace, 20) == []
+
+
+def test_past_the_parking_room_a_failed_message_is_republished_at_once(
+    factory: sessionmaker[Session], bootstrapped: str, namespace: str
+) -> None:
+    """The parking room is bounded: past it a retry does not wait, and its tries are still
+    bounded, so it reaches the dead-letter queue."""
+
+    def broken(session: Session, event: Event) -> None:
+        raise RuntimeError("refused")
+
+    consumer = make_consumer(
+        factory,
+        {"case.opened": broken},
+        broker_url=bootstrapped,
+        namespace=namespace,
+        max_attempts=3,
+        retry_backoff_seconds=60,
+        visibility_timeout=300,
+    )
+    consumer.max_parked = 0
+    events = [case_opened() for _ in range(3)]
+    for event in events:
+        publish(bootstrapped, namespace, event.to_json(), event.type)
+    with running(consumer):
+        dead = wait_for(
+            lambda: (d := list_dead_letters(bootstrapped, namespace, 10)) and len(d) == 3 and d,
+            what="three letters",
+        )
+    assert sorted(d["event_id"] for d in dead) == sorted(str(e.id) for e in events)
+    assert {d["attempts"] for d in dead} == {3}

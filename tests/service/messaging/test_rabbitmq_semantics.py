@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,3 +119,30 @@ def test_a_redelivered_event_has_one_effect_on_rabbitmq(
         threading.Event().wait(0.3)
     assert ready(url, f"{namespace}.reports") == 0
     assert effect_counts(reports) == (1, 1)
+
+
+def test_on_rabbitmq_a_year_one_envelope_is_dead_lettered_and_retries_stall_nothing(
+    rabbit: tuple[str, str], reports: sessionmaker[Session]
+) -> None:
+    url, namespace = rabbit
+    refused = Event(type="case.opened", producer="cases", data={"refuse": True})
+    poison = Event(type="case.opened", producer="cases", data={}).to_dict()
+    poison["occurred_at"] = "0001-01-01T00:00:00"
+    good = [Event(type="case.opened", producer="cases", data={}) for _ in range(5)]
+
+    def handler(session: Session, event: Event) -> None:
+        if event.data.get("refuse"):
+            raise RuntimeError("refused")
+        record_effect(session, event)
+
+    publish(url, namespace, refused.to_json(), "case.opened")
+    publish(url, namespace, json.dumps(poison), "case.opened")
+    for event in good:
+        publish(url, namespace, event.to_json(), event.type)
+    consumer = consumer_for(reports, url, namespace, handler, attempts=3)
+    consumer.retry_backoff_seconds = consumer.max_retry_backoff_seconds = 60
+    with running(consumer):
+        wait_for(lambda: effect_counts(reports)[0] == 5, what="the events behind", timeout=20)
+        letters = wait_for(lambda: list_dead_letters(url, namespace, 10), what="the poison")
+    assert [d["event_id"] for d in letters] == [poison["id"]]
+    assert ready(url, f"{namespace}.reports") == 1  # the refused one, back for its next try

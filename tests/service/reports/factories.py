@@ -148,6 +148,8 @@ class Person:
         *,
         checkpoint_months: int | None = None,
         retained: bool | None = None,
+        allowance_yen: int | None = None,
+        days: int | None = None,
     ) -> Event:
         activity_id = uuid.uuid4()
         return self._fact(
@@ -159,12 +161,41 @@ class Person:
                 "occurred_at": _iso(at),
                 "fiscal_year": fiscal_year_of(at),
                 "accompanied": False,
-                "allowance_yen": None,
-                "days": None,
+                "allowance_yen": allowance_yen,
+                "days": days,
                 "checkpoint_months": checkpoint_months,
                 "retained": retained,
             },
             at,
+        )
+
+    def stage_changed(
+        self,
+        changed_at: datetime,
+        from_stage: str,
+        to_stage: str,
+        *,
+        record: str | None = None,
+        record_type: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> Event:
+        """A stage change; ``recorded_at`` (when it was typed) defaults to ``changed_at``."""
+        recorded = recorded_at or changed_at
+        return self._fact(
+            "case.stage_changed",
+            self.case_id,
+            {
+                "changed_at": _iso(changed_at),
+                "fiscal_year": fiscal_year_of(changed_at),
+                "from_stage": from_stage,
+                "to_stage": to_stage,
+                "kind": "set" if record is None else "advance",
+                "recorded_at": _iso(recorded),
+                "record": record,
+                "record_id": None if record is None else str(uuid.uuid4()),
+                "record_type": record_type,
+            },
+            recorded,
         )
 
     def outcome(

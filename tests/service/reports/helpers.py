@@ -12,7 +12,9 @@ from common.messaging.consumer import EventConsumer
 from common.messaging.envelope import Event
 from services.reports.consumers import HANDLERS
 from services.reports.models import (
+    AllowancePayment,
     Fact,
+    LadderStep,
     OrgDirectoryEntry,
     PersonMonth,
     PersonSet,
@@ -23,7 +25,16 @@ from services.reports.models import (
 )
 
 CONSUMER = "reports"
-DERIVED = (Fact, PersonSet, PersonMonth, Tally, ReferralRecord, OrgDirectoryEntry)
+DERIVED = (
+    Fact,
+    PersonSet,
+    PersonMonth,
+    Tally,
+    AllowancePayment,
+    LadderStep,
+    ReferralRecord,
+    OrgDirectoryEntry,
+)
 
 
 def consume(sessions: sessionmaker[Session], events: Iterable[Event]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Callable
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import stream_encode_multipart
 
 from common.config import load_settings
 from common.http.client import UpstreamResponse, UpstreamUnavailable
@@ -73,9 +76,11 @@ class FakeUpstreams:
         self.handlers: dict[str, Handler] = {}
 
     def client(self, service: str) -> FakeClient:
-        return FakeClient(
-            service, self.handlers.get(service, lambda *a: answer(200, {})), self.calls
-        )
+        # Looked up at each call: a test may change a service's behaviour after start-up.
+        def handler(*args: Any) -> UpstreamResponse:
+            return self.handlers.get(service, lambda *a: answer(200, {}))(*args)
+
+        return FakeClient(service, handler, self.calls)
 
 
 STAFF = make_principal(Tenant.new(), role="staff")
@@ -257,6 +262,7 @@ def test_the_audit_log_merges_every_services_entries_newest_first(
             "cases": source("cases", [40, 30]),
             "referrals": source("referrals", [20]),
             "reports": source("reports", []),
+            "line": source("line", []),
         }
     )
     page = client.get("/api/v1/audit?limit=3").json
@@ -306,3 +312,225 @@ def test_the_gateway_describes_its_own_operations(client: FlaskClient) -> None:
         "from",
         "to",
     }
+
+
+@pytest.mark.parametrize(
+    ("environ_path", "forwarded"),
+    [
+        ("/api/v1/cases/\xe3\x81\x82", "/cases/%E3%81%82"),  # あ, as WSGI hands it over
+        ("/api/v1/cases/a b\n", "/cases/a%20b%0A"),
+        ("/api/v1/cases/x?y", "/cases/x%3Fy"),  # a decoded %3F stays in the path
+    ],
+)
+def test_a_path_outside_ascii_is_forwarded_percent_encoded(
+    client: FlaskClient, upstreams: FakeUpstreams, environ_path: str, forwarded: str
+) -> None:
+    response = client.get("/", environ_overrides={"PATH_INFO": environ_path})
+    assert response.status_code == 200
+    assert upstreams.calls[-1][2] == forwarded
+
+
+def test_a_query_outside_ascii_is_forwarded_percent_encoded(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    client.get("/api/v1/cases", environ_overrides={"QUERY_STRING": "q=\xe3\x81\x82&x=%41"})
+    assert upstreams.calls[-1][2] == "/cases?q=%E3%81%82&x=%41"
+
+
+def test_a_path_that_is_not_utf8_is_a_400_problem(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    response = client.get("/", environ_overrides={"PATH_INFO": "/api/v1/cases/\xff\xfe"})
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert not [c for c in upstreams.calls if c[0] == "cases"]
+
+
+class _HugeBody(io.RawIOBase):
+    """200 MB that no one should read: it records how much was."""
+
+    def __init__(self) -> None:
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        n = 64 * 1024 if n is None or n < 0 else min(n, 64 * 1024)
+        self.consumed += n
+        return b"{" * n
+
+
+def test_a_huge_sign_in_body_is_413_before_it_is_read(app: Flask, upstreams: FakeUpstreams) -> None:
+    """Before: a 200 MB POST /session was read whole by a gateway worker (+579 MB)."""
+    body = _HugeBody()
+    response = app.test_client().post(
+        "/api/v1/session",
+        content_type="application/json",
+        environ_overrides={"wsgi.input": body, "CONTENT_LENGTH": str(200 * 1024 * 1024)},
+    )
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert body.consumed == 0
+    assert not upstreams.calls
+
+
+def test_a_chunked_sign_in_body_is_refused_once_it_passes_the_limit(
+    app: Flask, upstreams: FakeUpstreams
+) -> None:
+    body = _HugeBody()
+    response = app.test_client().post(
+        "/api/v1/session",
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input": body, "CONTENT_LENGTH": ""},
+    )
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert body.consumed <= 1024 * 1024 + 64 * 1024
+    assert not upstreams.calls
+
+
+def test_an_import_upload_may_be_larger_than_a_json_body(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    two_mib = b"a,b\n" * (512 * 1024)
+    upload = client.post(
+        "/api/v1/imports", data=two_mib, content_type="text/csv", headers={"X-CSRF-Token": CSRF}
+    )
+    assert upload.status_code == 200
+    assert upstreams.calls[-1][:3] == ("cases", "POST", "/imports")
+    other = client.post(
+        "/api/v1/cases", data=two_mib, content_type="text/csv", headers={"X-CSRF-Token": CSRF}
+    )
+    assert other.status_code == 413
+
+
+@pytest.mark.parametrize("depth", [65, 100_000])
+def test_deeply_nested_json_at_sign_in_is_422_not_500(
+    app: Flask, upstreams: FakeUpstreams, depth: int
+) -> None:
+    response = app.test_client().post(
+        "/api/v1/session",
+        data=b'{"email":' + b"[" * depth + b"]" * depth + b"}",
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json["errors"][0]["code"] == "json_depth"
+    assert not upstreams.calls
+
+
+def _auth_down(kind: str) -> Handler:
+    """Auth failing the way it failed in issue 13's disk-full run, or not there at all."""
+
+    def handler(
+        method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> UpstreamResponse:
+        if kind == "unreachable":
+            raise UpstreamUnavailable("connection refused")
+        if kind == "garbage":
+            return UpstreamResponse(200, [], b"<html>proxy</html>")
+        return answer(int(kind), {"code": "500"})
+
+    return handler
+
+
+def _session_cookie_deleted(response: Any) -> bool:
+    return any(
+        h.startswith("tsunagu_session=") and ("Max-Age=0" in h or "expires=Thu, 01 Jan 1970" in h)
+        for h in response.headers.getlist("Set-Cookie")
+    )
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "unreachable", "garbage"])
+def test_an_unavailable_auth_is_503_and_keeps_the_session(
+    client: FlaskClient, upstreams: FakeUpstreams, kind: str
+) -> None:
+    """Before: any 5xx from auth was taken for a refusal: 401 and the cookie deleted."""
+    upstreams.handlers["auth"] = _auth_down(kind)
+    response = client.post("/api/v1/cases", json={}, headers={"X-CSRF-Token": CSRF})
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert response.json["code"] == "auth_unavailable"
+    assert response.headers["Retry-After"]
+    assert not _session_cookie_deleted(response)
+    assert not [c for c in upstreams.calls if c[0] == "cases"]
+    tokened = client.get("/api/v1/cases", headers={"Authorization": "Bearer tgu_x"})
+    assert tokened.status_code == 503
+
+
+@pytest.mark.parametrize("kind", ["500", "unreachable"])
+def test_a_page_while_auth_is_unavailable_is_a_japanese_503_and_keeps_the_session(
+    client: FlaskClient, upstreams: FakeUpstreams, kind: str
+) -> None:
+    upstreams.handlers["auth"] = _auth_down(kind)
+    response = client.get("/cases/", headers={"Accept-Language": "ja"})
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    assert "サインインは続いています" in response.get_data(as_text=True)
+    assert not _session_cookie_deleted(response)
+
+
+def test_sign_in_and_sign_out_while_auth_is_unavailable_are_503(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    upstreams.handlers["auth"] = _auth_down("500")
+    signed_in = client.post("/api/v1/session", json={"email": "a@example.jp", "password": "x"})
+    assert signed_in.status_code == 503
+    assert signed_in.json["code"] == "auth_unavailable"
+    signed_out = client.delete("/api/v1/session", headers={"X-CSRF-Token": CSRF})
+    assert signed_out.status_code == 503
+    assert not _session_cookie_deleted(signed_out)
+    page = client.post(
+        "/login",
+        data={"f-email": "a@example.jp", "password": "x"},
+        headers={"Accept-Language": "ja"},
+    )
+    assert page.status_code in (400, 503)  # 400 only if the form's CSRF check comes first
+
+
+def test_only_a_refusal_from_auth_signs_out(client: FlaskClient, upstreams: FakeUpstreams) -> None:
+    upstreams.handlers["auth"] = lambda method, path, headers, body: answer(
+        401, {"code": "no_session"}
+    )
+    response = client.get("/api/v1/cases")
+    assert _session_cookie_deleted(response)
+    client.set_cookie("tsunagu_session", SESSION_SECRET)
+    page = client.get("/cases/")
+    assert page.status_code == 302
+    assert _session_cookie_deleted(page)
+
+
+def test_the_idempotency_key_is_forwarded_and_the_replay_marker_comes_back(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    upstreams.handlers["cases"] = lambda method, path, headers, body: answer(
+        201, {"id": "c1"}, [("Content-Type", "application/json"), ("Idempotent-Replayed", "true")]
+    )
+    response = client.post(
+        "/api/v1/cases", json={}, headers={"X-CSRF-Token": CSRF, "Idempotency-Key": "k-1"}
+    )
+    assert upstreams.calls[-1][3]["Idempotency-Key"] == "k-1"
+    assert response.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_page_refuses_a_body_over_the_limit_with_a_page_and_the_import_page_takes_more(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    big = {"csrf_token": CSRF, "note": "x" * (1024 * 1024 + 10)}
+    refused = client.post("/cases/new", data=big, headers={"Accept-Language": "ja"})
+    assert refused.status_code == 413
+    assert refused.mimetype == "text/html"
+    upstreams.handlers["cases"] = lambda method, path, headers, body: answer(
+        202, {"id": "j1"}, [("Content-Type", "application/json")]
+    )
+    form = {"csrf_token": CSRF, "file": FileStorage(io.BytesIO(b"a,b\n" * (512 * 1024)), "a.csv")}
+    stream, length, boundary = stream_encode_multipart(form, use_tempfile=False)
+    upload = client.post(
+        "/cases/imports",
+        data=stream.read(),
+        content_type=f'multipart/form-data; boundary="{boundary}"',
+    )
+    assert length > 2 * 1024 * 1024
+    assert upload.status_code == 302
+    assert upstreams.calls[-1][:2] == ("cases", "POST")

@@ -3,6 +3,7 @@ the case page and its forms, the consent withdrawal, notes and the import."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -289,3 +290,25 @@ def test_an_import_without_a_file_is_explained_on_the_page(
     assert page.status_code == 422
     assert "CSVまたはExcelファイルを選んでください" in visible_text(page)
     assert not services.writes()
+
+
+def test_a_new_case_form_submitted_twice_sends_one_idempotency_key(
+    staff: Browser, services: FakeServices
+) -> None:
+    """A double click, or a reload after a slow answer, must not open two cases: every
+    rendering of a form carries a nonce, and the POSTs it makes carry a key made of it."""
+    services.cases.on("GET", "/cases/assignees", data.page([]))
+    form = staff.get("/cases/new")
+    nonce = re.search(r'name="form_nonce" value="([^"]+)"', html(form))
+    assert nonce is not None
+    assert nonce.group(1) not in html(staff.get("/cases/new"))  # each rendering its own
+    created = data.case(str(staff.principal.org_id))
+    services.cases.on("POST", "/cases", (201, created))
+    typed = {"form_nonce": nonce.group(1), "display_name": "霧島 花子"}
+    assert staff.post("/cases/new", typed).status_code == 302
+    assert staff.post("/cases/new", typed).status_code == 302
+    keys = [s.headers.get("Idempotency-Key") for s in services.cases.calls("POST", "/cases")]
+    assert len(keys) == 2
+    assert keys[0] is not None
+    assert keys[0].startswith("ui:")
+    assert keys[0] == keys[1]
