@@ -27,6 +27,7 @@ from services.reports.responses import (
     Chart,
     FunnelReport,
     KpiReport,
+    LadderReport,
     MemberStart,
     MemberTables,
     MonthlyReport,
@@ -193,19 +194,20 @@ def funnel(query: ReportQuery) -> Response:
     "persons reaching each rung in the year and the median days on it",
     query=ReportQuery,
     tags=TAGS,
+    response=LadderReport,
 )
 def ladder(query: ReportQuery) -> Response:
     return jsonify(reports.ladder_report(db(), current_principal(), query, threshold()))
 
 
 @bp.get("/reports/ladder.csv")
-@endpoint("The ladder as CSV (UTF-8 with BOM)", query=ReportQuery, tags=TAGS)
+@endpoint("The ladder as CSV (UTF-8 with BOM)", query=ReportQuery, tags=TAGS, media=("text/csv",))
 def ladder_csv(query: ReportQuery) -> Response:
     return _download(exports.export_ladder(db(), current_principal(), query, "csv", threshold()))
 
 
 @bp.get("/reports/ladder.xlsx")
-@endpoint("The ladder as an Excel workbook", query=ReportQuery, tags=TAGS)
+@endpoint("The ladder as an Excel workbook", query=ReportQuery, tags=TAGS, media=(XLSX_MIME,))
 def ladder_xlsx(query: ReportQuery) -> Response:
     return _download(exports.export_ladder(db(), current_principal(), query, "xlsx", threshold()))
 

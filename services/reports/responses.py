@@ -65,6 +65,10 @@ class FunnelReport(ReportHead):
     stages: list[dict[str, Any]]
 
 
+class LadderReport(ReportHead):
+    rungs: list[dict[str, Any]]
+
+
 class MonthlyRow(Answer):
     kpi: str
     label: str
