@@ -56,4 +56,4 @@ lock:
 	  && /tmp/tsunagu-lock/bin/pip freeze --exclude tsunagu > requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -12,7 +12,9 @@ that write (an audit entry after a read) and lose the race are run again, once, 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -114,9 +116,54 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    queue = WriterQueue()
+    _WRITER_QUEUES[engine] = queue
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        if not _write_intent.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        queue.enter(connection.info)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            queue.leave(connection.info)
+            raise
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        queue.leave(record.info)
+
+
+class WriterQueue:
+    """The threads of one process that want to write one SQLite database wait here, in
+    line, rather than in SQLite's busy handler — which sleeps 1, 2, 5 … 100 ms between
+    tries, so a waiting writer often sleeps long after the lock is free. Entered before
+    ``BEGIN IMMEDIATE``; left when the connection goes back to the pool (after its commit or
+    rollback). A thread that already holds it (a second connection in one request) goes
+    straight to SQLite, as before; other processes still meet SQLite's busy timeout."""
+
+    WAIT_SECONDS = 30.0  # as long as SQLite's busy timeout: then SQLite decides
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+
+    def enter(self, info: dict[Any, Any]) -> None:
+        if self._owner == threading.get_ident() or info.get(self):
+            return
+        if self._lock.acquire(timeout=self.WAIT_SECONDS):
+            self._owner = threading.get_ident()
+            info[self] = True
+
+    def leave(self, info: dict[Any, Any]) -> None:
+        if info.pop(self, False):
+            self._owner = None
+            self._lock.release()
+
+
+_WRITER_QUEUES: weakref.WeakKeyDictionary[Engine, WriterQueue] = weakref.WeakKeyDictionary()
 
 
 _write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=True)
@@ -189,9 +236,12 @@ def _audit_hop(session: Session, _context: Any, _instances: Any) -> None:
         return
     connection = session.connection()
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    queue = _WRITER_QUEUES.get(connection.engine)
     try:
         if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
             cursor.execute("COMMIT")  # the read transaction wrote nothing
+        if queue is not None:
+            queue.enter(connection.info)
         cursor.execute("BEGIN IMMEDIATE")
     finally:
         cursor.close()

@@ -32,6 +32,7 @@ from gateway.identity import (
     Identity,
     IdentityResolver,
 )
+from gateway.openapi import gateway_document
 from gateway.routes import service_for
 from gateway.security import UNSAFE_METHODS, security_headers, tokens_match
 from gateway.upstreams import Upstreams
@@ -167,6 +168,8 @@ class ApiApp:
         return [reply.body]
 
     def dispatch(self, environ: dict[str, Any], method: str, path: str) -> tuple[str, Reply]:
+        if path == "openapi.json" and method == "GET":
+            return "api.openapi", Reply.json(gateway_document(PREFIX))
         if path == "session":
             if method == "POST":
                 return "api.sign_in", self.sign_in(environ)

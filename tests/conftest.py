@@ -13,9 +13,10 @@ pytest_plugins = ["common.testing.plugin"]
 
 
 TESTS = Path(__file__).parent
-TIER_MARKERS = {"e2e": "e2e", "browser": "browser"}
+TIER_MARKERS = {"e2e": "e2e", "browser": "browser", "fuzz": "fuzz"}
 """Every test under tests/<tier> carries the tier's marker, so ``-m "not e2e"`` and
-``-m "not browser"`` leave out every test that starts processes or a browser."""
+``-m "not browser"`` (and ``-m "not fuzz"``) leave out every test that starts processes or a
+browser."""
 
 
 def _unmarked(items: list[pytest.Item]) -> list[str]:

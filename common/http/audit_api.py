@@ -4,6 +4,7 @@ audited."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
@@ -11,7 +12,7 @@ from flask import Blueprint, Response, jsonify
 from common.audit import AuditMixin, audit_entry_as_dict, query_audit, record_audit
 from common.errors import Forbidden
 from common.exports import jst_text, to_csv
-from common.http.openapi import endpoint
+from common.http.openapi import Answer, endpoint, page_of
 from common.http.service import current_principal, db
 from common.pagination import Page
 from common.permissions import Perm
@@ -31,6 +32,23 @@ CSV_COLUMNS = (
 EXPORT_MAX = 50_000
 
 
+class AuditEntryAnswer(Answer):
+    """One entry as ``common.audit.audit_entry_as_dict`` writes it."""
+
+    id: str
+    occurred_at: datetime
+    org_id: str | None
+    actor_id: str | None
+    actor_org_id: str | None
+    action: str
+    resource_type: str
+    resource_id: str | None
+    purpose: str | None
+    outcome: str
+    request_id: str | None
+    details: dict[str, Any] | None
+
+
 def add_audit_route(
     bp: Blueprint,
     model: type[AuditMixin],
@@ -40,7 +58,13 @@ def add_audit_route(
     tags: tuple[str, ...] = (),
 ) -> None:
     @bp.get("/audit")
-    @endpoint(summary, query=AuditQuery, tags=tags)
+    @endpoint(
+        summary,
+        query=AuditQuery,
+        tags=tags,
+        response=page_of(AuditEntryAnswer),
+        media=("text/csv",),
+    )
     def audit_log(query: AuditQuery) -> Response:
         principal = current_principal()
         if not principal.can(Perm.AUDIT_READ) or principal.org_id is None:

@@ -275,6 +275,45 @@ def test_the_audit_log_merges_every_services_entries_newest_first(
     assert encode_cursor(["a"])  # the per-service cursor format the services read
 
 
+def test_a_non_ascii_path_is_forwarded_percent_encoded_not_a_500(
+    client: FlaskClient, upstreams: FakeUpstreams
+) -> None:
+    """Found by the fuzz tier: ``DELETE /api/v1/tokens/%C2%98%7C`` answered 500, because the
+    decoded path could not be written into an upstream request line."""
+    response = client.delete("/api/v1/tokens/%C2%98%7C%20x", headers={"X-CSRF-Token": CSRF})
+    assert response.status_code == 200
+    service, method, path, _ = upstreams.calls[-1]
+    assert (service, method, path) == ("auth", "DELETE", "/tokens/%C2%98%7C%20x")
+    response = client.get("/api/v1/cases/%E5%B1%B1?q=%E5%B1%B1&x=a%26b")
+    assert response.status_code == 200
+    assert upstreams.calls[-1][2] == "/cases/%E5%B1%B1?q=%E5%B1%B1&x=a%26b"
+
+
+def test_the_gateway_describes_its_own_operations(client: FlaskClient) -> None:
+    """Sign-in, sign-out and the merged audit log are the gateway's; the fuzz tier holds them
+    to this document as it holds each service's operations to the service's."""
+    document = client.get("/api/v1/openapi.json").json
+    operations = {(m, p) for p, methods in document["paths"].items() for m in methods}
+    assert operations == {
+        ("post", "/api/v1/session"),
+        ("delete", "/api/v1/session"),
+        ("get", "/api/v1/audit"),
+    }
+    audit = document["paths"]["/api/v1/audit"]["get"]
+    assert audit["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/MergedAuditEntryPage"
+    }
+    assert "service" in document["components"]["schemas"]["MergedAuditEntry"]["properties"]
+    assert {p["name"] for p in audit["parameters"]} == {
+        "limit",
+        "cursor",
+        "resource_id",
+        "actor_id",
+        "from",
+        "to",
+    }
+
+
 @pytest.mark.parametrize(
     ("environ_path", "forwarded"),
     [
