@@ -50,6 +50,7 @@ BENCHES = (
     Bench("bench_gateway", ("--seconds", "5"), stack=True, needs="wrk"),
     Bench("bench_referrals", ("--referrals", "10"), stack=True),
     Bench("bench_revocation", ("--trials", "5"), stack=True),
+    Bench("bench_line_friends", ("--follows", "10"), stack=True, server_too=True),
 )
 
 
