@@ -3,16 +3,13 @@ plugin, common.testing.plugin): members with people in each role."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.service import ServiceDefinition
-from common.testing.answers import check_declared_answers
 from services.cases import SERVICE
 from tests.service.cases.support import Api, FakeProvisions, Member, make_member
 
@@ -47,11 +44,3 @@ def member(sessions: sessionmaker[Session]) -> Member:
 def other(sessions: sessionmaker[Session], member: Member) -> Member:
     """Another member of the same consortium."""
     return make_member(sessions, kind="family_association", consortium_id=member.consortium_id)
-
-
-@pytest.fixture
-def app(app: Flask) -> Iterator[Flask]:
-    """Every success answer of a test must match the model its operation declares."""
-    mismatches = check_declared_answers(app)
-    yield app
-    assert not mismatches, "\n".join(mismatches)

