@@ -10,7 +10,8 @@ and gets, built by the definition exactly as in production: ``service_engine`` (
 scratch database per module — SQLite, and PostgreSQL too when TSUNAGU_TEST_DATABASE_URL is
 set, under the ``server`` marker), ``sessions`` (a savepoint per test), ``clock`` (a clock
 the test can move), ``app`` and ``client``. A directory passes stand-ins for the service's
-dependencies by overriding ``service_overrides``.
+dependencies by overriding ``service_overrides``. Every 2xx JSON answer a test receives is
+checked against the model its operation declares (``endpoint(response=...)``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.service import ServiceDefinition
+from common.testing.answers import check_declared_answers
 from common.testing.clock import MovableClock
 from common.testing.databases import server_database_url
 from common.testing.services import migrated_database, savepoint_session_factory, test_settings
@@ -85,10 +87,15 @@ def app(
     tmp_path: Path,
     clock: MovableClock,
     service_overrides: dict[str, Any],
-) -> Flask:
-    return service_definition.create_app(
+) -> Iterator[Flask]:
+    """The service's app; every success answer a test receives must match the model its
+    operation declares (common.testing.answers), else the test fails at teardown."""
+    app = service_definition.create_app(
         test_settings(tmp_path), session_factory=sessions, clock=clock, **service_overrides
     )
+    mismatches = check_declared_answers(app)
+    yield app
+    assert not mismatches, "\n".join(mismatches)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from common.errors import FieldError, ValidationFailed
 from common.http.audit_api import add_audit_route
-from common.http.openapi import endpoint
+from common.http.openapi import endpoint, page_of
 from common.http.problems import domain_error_response
 from common.http.service import bearer_token, current_principal, db, service_context
 from common.service import dependencies
@@ -29,6 +29,24 @@ from services.cases.operations import (
     records,
     retention,
     sensitive,
+)
+from services.cases.responses import (
+    Assignee,
+    CaseDetail,
+    CaseSummary,
+    ConsentAnswer,
+    ContactAnswer,
+    Disclosure,
+    Erasure,
+    ImportJobAnswer,
+    NoteAnswer,
+    OutcomeAnswer,
+    PacketAnswer,
+    RecordedActivity,
+    RetentionDue,
+    RetentionPolicyAnswer,
+    SensitiveTerms,
+    Timeline,
 )
 from services.cases.schemas import (
     ActivityCreate,
@@ -85,6 +103,7 @@ def _case(detail: dict[str, Any], status: int = 200) -> tuple[Response, int]:
     body=CaseCreate,
     status=201,
     tags=TAGS,
+    response=CaseDetail,
 )
 def open_case(body: CaseCreate) -> tuple[Response, int]:
     return _case(cases.open_case(db(), current_principal(), body), 201)
@@ -95,13 +114,16 @@ def open_case(body: CaseCreate) -> tuple[Response, int]:
     "My org's cases: search by name or kana, filter by stage and staff",
     query=CaseListQuery,
     tags=TAGS,
+    response=page_of(CaseSummary),
 )
 def list_cases(query: CaseListQuery) -> Response:
     return jsonify(cases.list_cases(db(), current_principal(), query))
 
 
 @bp.get("/cases/<uuid:case_id>")
-@endpoint("One case with its contacts, activities, outcomes and consents", tags=TAGS)
+@endpoint(
+    "One case with its contacts, activities, outcomes and consents", tags=TAGS, response=CaseDetail
+)
 def get_case(case_id: uuid.UUID) -> tuple[Response, int]:
     return _case(cases.get_case(db(), current_principal(), case_id))
 
@@ -112,31 +134,34 @@ def get_case(case_id: uuid.UUID) -> tuple[Response, int]:
     "If-Match (the case's ETag) the edit is refused with 412 when the case changed meanwhile",
     body=CasePatch,
     tags=TAGS,
+    response=CaseDetail,
 )
 def update_case(case_id: uuid.UUID, body: CasePatch) -> tuple[Response, int]:
     return _case(cases.update_case(db(), current_principal(), case_id, body, _expected()))
 
 
 @bp.get("/cases/<uuid:case_id>/timeline")
-@endpoint("Contacts, activities, outcomes and stage changes, newest first", tags=TAGS)
+@endpoint(
+    "Contacts, activities, outcomes and stage changes, newest first", tags=TAGS, response=Timeline
+)
 def case_timeline(case_id: uuid.UUID) -> Response:
     return jsonify(cases.timeline(db(), current_principal(), case_id))
 
 
 @bp.post("/cases/<uuid:case_id>/close")
-@endpoint("Close a case, with its reason", body=CloseBody, tags=TAGS)
+@endpoint("Close a case, with its reason", body=CloseBody, tags=TAGS, response=CaseDetail)
 def close_case(case_id: uuid.UUID, body: CloseBody) -> tuple[Response, int]:
     return _case(cases.close_case(db(), current_principal(), case_id, body, _expected()))
 
 
 @bp.post("/cases/<uuid:case_id>/reopen")
-@endpoint("Reopen a closed case, with its reason", body=ReopenBody, tags=TAGS)
+@endpoint("Reopen a closed case, with its reason", body=ReopenBody, tags=TAGS, response=CaseDetail)
 def reopen_case(case_id: uuid.UUID, body: ReopenBody) -> tuple[Response, int]:
     return _case(cases.reopen_case(db(), current_principal(), case_id, body, _expected()))
 
 
 @bp.get("/cases/assignees")
-@endpoint("People of my org a case can be assigned to", tags=TAGS)
+@endpoint("People of my org a case can be assigned to", tags=TAGS, response=page_of(Assignee))
 def assignees() -> Response:
     return jsonify(cases.assignees(db(), current_principal()))
 
@@ -149,7 +174,9 @@ def _now() -> Any:
 
 
 @bp.get("/cases/retention/policy")
-@endpoint("My org's retention of closed cases (org admin)", tags=TAGS)
+@endpoint(
+    "My org's retention of closed cases (org admin)", tags=TAGS, response=RetentionPolicyAnswer
+)
 def retention_policy() -> Response:
     return jsonify(retention.get_policy(db(), current_principal()))
 
@@ -160,13 +187,18 @@ def retention_policy() -> Response:
     "legal minimum)",
     body=RetentionPolicyBody,
     tags=TAGS,
+    response=RetentionPolicyAnswer,
 )
 def set_retention_policy(body: RetentionPolicyBody) -> Response:
     return jsonify(retention.set_policy(db(), current_principal(), body, _now()))
 
 
 @bp.get("/cases/retention/due")
-@endpoint("Dry run: the closed cases the retention job would remove now (org admin)", tags=TAGS)
+@endpoint(
+    "Dry run: the closed cases the retention job would remove now (org admin)",
+    tags=TAGS,
+    response=RetentionDue,
+)
 def retention_due() -> Response:
     return jsonify(retention.due(db(), current_principal(), _now()))
 
@@ -175,6 +207,7 @@ def retention_due() -> Response:
 @endpoint(
     "Everything held of the person, with the provision records (開示, APPI art. 33; org admin)",
     tags=TAGS,
+    response=Disclosure,
 )
 def case_disclosure(case_id: uuid.UUID) -> Response:
     return jsonify(
@@ -190,7 +223,9 @@ def case_disclosure(case_id: uuid.UUID) -> Response:
 
 
 @bp.get("/cases/sensitive-terms")
-@endpoint("The 要配慮 dictionary: the default terms and my org's own", tags=TAGS)
+@endpoint(
+    "The 要配慮 dictionary: the default terms and my org's own", tags=TAGS, response=SensitiveTerms
+)
 def sensitive_terms() -> Response:
     return jsonify(sensitive.get_terms(db(), current_principal()))
 
@@ -200,6 +235,7 @@ def sensitive_terms() -> Response:
     "Replace my org's own 要配慮 terms (org admin); the defaults always apply",
     body=SensitiveTermsBody,
     tags=TAGS,
+    response=SensitiveTerms,
 )
 def set_sensitive_terms(body: SensitiveTermsBody) -> Response:
     return jsonify(sensitive.set_terms(db(), current_principal(), body, _now()))
@@ -211,6 +247,7 @@ def set_sensitive_terms(body: SensitiveTermsBody) -> Response:
     "(利用停止・消去, APPI art. 35; org admin)",
     body=EraseBody,
     tags=TAGS,
+    response=Erasure,
 )
 def erase_case(case_id: uuid.UUID, body: EraseBody) -> Response:
     return jsonify(erasure.erase(db(), current_principal(), case_id, body, _now()))
@@ -220,13 +257,21 @@ def erase_case(case_id: uuid.UUID, body: EraseBody) -> Response:
 
 
 @bp.post("/cases/<uuid:case_id>/contacts")
-@endpoint("Log a consultation (相談)", body=ContactCreate, status=201, tags=TAGS)
+@endpoint(
+    "Log a consultation (相談)", body=ContactCreate, status=201, tags=TAGS, response=ContactAnswer
+)
 def log_contact(case_id: uuid.UUID, body: ContactCreate) -> tuple[Response, int]:
     return jsonify(records.log_contact(db(), current_principal(), case_id, body)), 201
 
 
 @bp.post("/cases/<uuid:case_id>/activities")
-@endpoint("Record a support activity", body=ActivityCreate, status=201, tags=TAGS)
+@endpoint(
+    "Record a support activity",
+    body=ActivityCreate,
+    status=201,
+    tags=TAGS,
+    response=RecordedActivity,
+)
 def record_activity(case_id: uuid.UUID, body: ActivityCreate) -> tuple[Response, int]:
     return jsonify(records.record_activity(db(), current_principal(), case_id, body)), 201
 
@@ -237,6 +282,7 @@ def record_activity(case_id: uuid.UUID, body: ActivityCreate) -> tuple[Response,
     body=OutcomeCreate,
     status=201,
     tags=TAGS,
+    response=OutcomeAnswer,
 )
 def record_outcome(case_id: uuid.UUID, body: OutcomeCreate) -> tuple[Response, int]:
     return jsonify(records.record_outcome(db(), current_principal(), case_id, body)), 201
@@ -246,25 +292,36 @@ def record_outcome(case_id: uuid.UUID, body: OutcomeCreate) -> tuple[Response, i
 
 
 @bp.get("/cases/<uuid:case_id>/consents")
-@endpoint("A case's consents, newest first", tags=TAGS)
+@endpoint("A case's consents, newest first", tags=TAGS, response=page_of(ConsentAnswer))
 def list_consents(case_id: uuid.UUID) -> Response:
     return jsonify(consents.list_consents(db(), current_principal(), case_id))
 
 
 @bp.post("/cases/<uuid:case_id>/consents")
-@endpoint("Record a consent to share with other members", body=ConsentCreate, status=201, tags=TAGS)
+@endpoint(
+    "Record a consent to share with other members",
+    body=ConsentCreate,
+    status=201,
+    tags=TAGS,
+    response=ConsentAnswer,
+)
 def record_consent(case_id: uuid.UUID, body: ConsentCreate) -> tuple[Response, int]:
     return jsonify(consents.record_consent(db(), current_principal(), case_id, body)), 201
 
 
 @bp.get("/consents/<uuid:consent_id>")
-@endpoint("One consent", tags=TAGS)
+@endpoint("One consent", tags=TAGS, response=ConsentAnswer)
 def get_consent(consent_id: uuid.UUID) -> Response:
     return jsonify(consents.get_consent(db(), current_principal(), consent_id))
 
 
 @bp.post("/consents/<uuid:consent_id>/withdraw")
-@endpoint("Withdraw a consent: future sharing stops at once", body=WithdrawBody, tags=TAGS)
+@endpoint(
+    "Withdraw a consent: future sharing stops at once",
+    body=WithdrawBody,
+    tags=TAGS,
+    response=ConsentAnswer,
+)
 def withdraw_consent(consent_id: uuid.UUID, body: WithdrawBody) -> Response:
     return jsonify(consents.withdraw_consent(db(), current_principal(), consent_id, body))
 
@@ -274,6 +331,7 @@ def withdraw_consent(consent_id: uuid.UUID, body: WithdrawBody) -> Response:
     "The referral packet of a case for a receiver, and the consent that covers it",
     query=PacketQuery,
     tags=TAGS,
+    response=PacketAnswer,
 )
 def case_packet(case_id: uuid.UUID, query: PacketQuery) -> Response:
     return jsonify(consents.packet(db(), current_principal(), case_id, query))
@@ -284,7 +342,10 @@ def case_packet(case_id: uuid.UUID, query: PacketQuery) -> Response:
 
 @bp.get("/cases/<uuid:case_id>/notes")
 @endpoint(
-    "A case's notes (sensitive ones only for roles that may read them)", query=NoteQuery, tags=TAGS
+    "A case's notes (sensitive ones only for roles that may read them)",
+    query=NoteQuery,
+    tags=TAGS,
+    response=page_of(NoteAnswer),
 )
 def list_notes(case_id: uuid.UUID, query: NoteQuery) -> Response:
     return jsonify(notes.list_notes(db(), current_principal(), case_id, query))
@@ -296,6 +357,7 @@ def list_notes(case_id: uuid.UUID, query: NoteQuery) -> Response:
     body=NoteCreate,
     status=201,
     tags=TAGS,
+    response=NoteAnswer,
 )
 def add_note(case_id: uuid.UUID, body: NoteCreate) -> tuple[Response, int]:
     return jsonify(notes.add_note(db(), current_principal(), case_id, body)), 201
@@ -326,6 +388,7 @@ def _uploaded() -> tuple[str | None, bytes]:
     query=ImportUploadQuery,
     status=202,
     tags=TAGS,
+    response=ImportJobAnswer,
 )
 def upload_import(query: ImportUploadQuery) -> tuple[Response, int]:
     filename, content = _uploaded()
@@ -336,25 +399,30 @@ def upload_import(query: ImportUploadQuery) -> tuple[Response, int]:
 
 
 @bp.get("/imports")
-@endpoint("My org's recent imports", tags=TAGS)
+@endpoint("My org's recent imports", tags=TAGS, response=page_of(ImportJobAnswer))
 def list_imports() -> Response:
     return jsonify(imports.list_jobs(db(), current_principal()))
 
 
 @bp.get("/imports/<uuid:import_id>")
-@endpoint("An import's preview, errors and progress", tags=TAGS)
+@endpoint("An import's preview, errors and progress", tags=TAGS, response=ImportJobAnswer)
 def get_import(import_id: uuid.UUID) -> Response:
     return jsonify(imports.get_job(db(), current_principal(), import_id))
 
 
 @bp.post("/imports/<uuid:import_id>/commit")
-@endpoint("Commit a previewed import (all-or-nothing, done by the worker)", status=202, tags=TAGS)
+@endpoint(
+    "Commit a previewed import (all-or-nothing, done by the worker)",
+    status=202,
+    tags=TAGS,
+    response=ImportJobAnswer,
+)
 def commit_import(import_id: uuid.UUID) -> tuple[Response, int]:
     return jsonify(imports.request_commit(db(), current_principal(), import_id)), 202
 
 
 @bp.post("/imports/<uuid:import_id>/discard")
-@endpoint("Discard a preview and forget its rows", tags=TAGS)
+@endpoint("Discard a preview and forget its rows", tags=TAGS, response=ImportJobAnswer)
 def discard_import(import_id: uuid.UUID) -> Response:
     return jsonify(imports.discard(db(), current_principal(), import_id))
 

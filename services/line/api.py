@@ -9,13 +9,23 @@ from flask import Blueprint, Response, jsonify, request
 
 from common.errors import Unauthenticated
 from common.http.audit_api import add_audit_route
-from common.http.openapi import endpoint
+from common.http.openapi import endpoint, page_of
 from common.http.problems import problem_response
 from common.http.service import bearer_token, current_principal, db
 from common.service import dependencies
 from services.line.domain.webhook import MAX_WEBHOOK_BYTES
 from services.line.models import AuditEntry
 from services.line.operations import LineDeps, channels, conversations, intake
+from services.line.responses import (
+    CaseOpened,
+    ChannelAnswer,
+    ClosedConversation,
+    ConversationDetail,
+    ConversationSummary,
+    FriendsAnswer,
+    MessageAnswer,
+    WebhookStored,
+)
 from services.line.schemas import (
     AssignBody,
     CaseBody,
@@ -45,6 +55,7 @@ def _deps() -> LineDeps:
     "LINE's webhook: verified by X-Line-Signature over the raw body, stored, answered at once",
     public=True,
     tags=("webhook",),
+    response=WebhookStored,
 )
 def webhook(channel_id: uuid.UUID) -> Response:
     length = request.content_length
@@ -74,19 +85,27 @@ def _too_large() -> Response:
     body=ChannelCreate,
     status=201,
     tags=TAGS,
+    response=ChannelAnswer,
 )
 def create_channel(body: ChannelCreate) -> tuple[Response, int]:
     return jsonify(channels.create_channel(db(), current_principal(), _deps(), body)), 201
 
 
 @bp.get("/line/channels")
-@endpoint("The LINE channels I manage, without secrets", query=ChannelQuery, tags=TAGS)
+@endpoint(
+    "The LINE channels I manage, without secrets",
+    query=ChannelQuery,
+    tags=TAGS,
+    response=page_of(ChannelAnswer),
+)
 def list_channels(query: ChannelQuery) -> Response:
     return jsonify(channels.list_channels(db(), current_principal(), _deps(), query))
 
 
 @bp.get("/line/channels/<uuid:channel_id>")
-@endpoint("One LINE channel, its hours and this month's spending", tags=TAGS)
+@endpoint(
+    "One LINE channel, its hours and this month's spending", tags=TAGS, response=ChannelAnswer
+)
 def get_channel(channel_id: uuid.UUID) -> Response:
     return jsonify(channels.get_channel(db(), current_principal(), _deps(), channel_id))
 
@@ -96,6 +115,7 @@ def get_channel(channel_id: uuid.UUID) -> Response:
     "Rename, change hours or the out-of-hours message, rotate the secret or the token",
     body=ChannelPatch,
     tags=TAGS,
+    response=ChannelAnswer,
 )
 def update_channel(channel_id: uuid.UUID, body: ChannelPatch) -> Response:
     return jsonify(channels.update_channel(db(), current_principal(), _deps(), channel_id, body))
@@ -106,6 +126,7 @@ def update_channel(channel_id: uuid.UUID, body: ChannelPatch) -> Response:
     "A fiscal year's friends: new friends (each LINE user once), re-follows, blocks",
     query=FriendsQuery,
     tags=TAGS,
+    response=FriendsAnswer,
 )
 def channel_friends(channel_id: uuid.UUID, query: FriendsQuery) -> Response:
     return jsonify(channels.friends(db(), current_principal(), channel_id, query.fiscal_year))
@@ -119,32 +140,53 @@ def channel_friends(channel_id: uuid.UUID, query: FriendsQuery) -> Response:
     "The desk's conversations, highest risk and longest waiting first",
     query=ConversationQuery,
     tags=TAGS,
+    response=page_of(ConversationSummary),
 )
 def list_conversations(query: ConversationQuery) -> Response:
     return jsonify(conversations.list_conversations(db(), current_principal(), query))
 
 
 @bp.get("/line/conversations/<uuid:conversation_id>")
-@endpoint("One conversation and its messages (never the LINE user id)", tags=TAGS)
+@endpoint(
+    "One conversation and its messages (never the LINE user id)",
+    tags=TAGS,
+    response=ConversationDetail,
+)
 def get_conversation(conversation_id: uuid.UUID) -> Response:
     return jsonify(conversations.get_conversation(db(), current_principal(), conversation_id))
 
 
 @bp.post("/line/conversations/<uuid:conversation_id>/assign")
-@endpoint("Take a conversation (or give it to a colleague)", body=AssignBody, tags=TAGS)
+@endpoint(
+    "Take a conversation (or give it to a colleague)",
+    body=AssignBody,
+    tags=TAGS,
+    response=ConversationSummary,
+)
 def assign(conversation_id: uuid.UUID, body: AssignBody) -> Response:
     return jsonify(conversations.assign(db(), current_principal(), conversation_id, body))
 
 
 @bp.post("/line/conversations/<uuid:conversation_id>/messages")
-@endpoint("Answer the LINE user (the assignee only)", body=MessageBody, status=201, tags=TAGS)
+@endpoint(
+    "Answer the LINE user (the assignee only)",
+    body=MessageBody,
+    status=201,
+    tags=TAGS,
+    response=MessageAnswer,
+)
 def send_message(conversation_id: uuid.UUID, body: MessageBody) -> tuple[Response, int]:
     answer = conversations.send_message(db(), current_principal(), _deps(), conversation_id, body)
     return jsonify(answer), 201
 
 
 @bp.post("/line/conversations/<uuid:conversation_id>/close")
-@endpoint("Close a conversation (the assignee only)", body=CloseBody, tags=TAGS)
+@endpoint(
+    "Close a conversation (the assignee only)",
+    body=CloseBody,
+    tags=TAGS,
+    response=ClosedConversation,
+)
 def close_conversation(conversation_id: uuid.UUID, body: CloseBody) -> Response:
     return jsonify(conversations.close(db(), current_principal(), _deps(), conversation_id, body))
 
@@ -155,6 +197,7 @@ def close_conversation(conversation_id: uuid.UUID, body: CloseBody) -> Response:
     body=CaseBody,
     status=201,
     tags=TAGS,
+    response=CaseOpened,
 )
 def open_case(conversation_id: uuid.UUID, body: CaseBody) -> tuple[Response, int]:
     token = bearer_token()

@@ -20,6 +20,8 @@ from services.referrals.ledger_export import to_csv, to_xlsx
 from services.referrals.models import AuditEntry, ProvisionRecord
 from services.referrals.schemas import LedgerFormat, LedgerQuery
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 EXPORT_LIMIT = 100_000
 """A file export is one answer; a ledger larger than this is exported in date ranges."""
 
@@ -129,6 +131,6 @@ def ledger(
         )
     return LedgerFile(
         to_xlsx(records),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        XLSX_MIME,
         f"provision-ledger_{span}.xlsx",
     )
