@@ -18,3 +18,8 @@ WORKERS = {service: f"services.{service}:SERVICE" for service in SERVICES}
 
 def migrations_dir(service: str) -> Path:
     return ROOT / "services" / service / "migrations"
+
+
+LINE_SIMULATOR_PORT_VARIABLE = "TSUNAGU_X_LINE_SIMULATOR_PORT"
+"""Set by ``make run`` when it starts the LINE simulator for the demo (its port); the
+supervisor starts the simulator and the demo seeder finds it by it."""

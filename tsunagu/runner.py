@@ -24,7 +24,7 @@ import click
 from common.config import PORT_OFFSETS, SERVICES, Settings
 from common.http.client import ServiceClient, UpstreamTimeout, UpstreamUnavailable
 from tsunagu.bootstrap import announce_admin, bootstrap_all
-from tsunagu.registry import ROOT
+from tsunagu.registry import LINE_SIMULATOR_PORT_VARIABLE, ROOT
 
 READY_TIMEOUT = 120.0
 
@@ -93,7 +93,6 @@ def seed_demo_once(settings: Settings) -> int:
     return 0
 
 
-SIMULATOR_PORT_VARIABLE = "TSUNAGU_X_LINE_SIMULATOR_PORT"
 SIMULATOR_PORT_OFFSET = 99
 """With the demo, the LINE simulator listens on TSUNAGU_PORT + 99 (8099 by default)."""
 
@@ -105,12 +104,12 @@ def with_line_simulator(settings: Settings, env: dict[str, str]) -> None:
         return
     port = settings.port + SIMULATOR_PORT_OFFSET
     env["TSUNAGU_LINE_API_URL"] = f"http://127.0.0.1:{port}"
-    env[SIMULATOR_PORT_VARIABLE] = str(port)
+    env[LINE_SIMULATOR_PORT_VARIABLE] = str(port)
 
 
 def stack_processes(settings: Settings) -> dict[str, list[str]]:
     """Name → argv of every process of the stack in this mode."""
-    simulator = os.environ.get(SIMULATOR_PORT_VARIABLE)
+    simulator = os.environ.get(LINE_SIMULATOR_PORT_VARIABLE)
     extra = (
         {"line-simulator": [sys.executable, "-m", "tsunagu", "line-simulator", "--port", simulator]}
         if simulator

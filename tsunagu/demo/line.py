@@ -21,10 +21,9 @@ from tsunagu.linesim import (
     DEFAULT_CHANNEL_ACCESS_TOKEN,
     DEFAULT_CHANNEL_SECRET,
 )
+from tsunagu.registry import LINE_SIMULATOR_PORT_VARIABLE
 
 log = logging.getLogger(__name__)
-
-SIMULATOR_PORT_VARIABLE = "TSUNAGU_X_LINE_SIMULATOR_PORT"
 
 USERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -41,7 +40,7 @@ USERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def seed(ctx: DemoContext) -> None:
-    port = os.environ.get(SIMULATOR_PORT_VARIABLE)
+    port = os.environ.get(LINE_SIMULATOR_PORT_VARIABLE)
     if "line" not in SERVICES or not port:
         log.info("no local LINE simulator: the LINE desk demo is skipped")
         return
@@ -75,7 +74,7 @@ def seed(ctx: DemoContext) -> None:
 
 def reconnect(settings: Settings, channel_id: str) -> None:
     """A later start: the simulator remembers nothing, so point it at the demo channel again."""
-    port = os.environ.get(SIMULATOR_PORT_VARIABLE)
+    port = os.environ.get(LINE_SIMULATOR_PORT_VARIABLE)
     if port:
         _point(ServiceClient(f"http://127.0.0.1:{port}", timeout=10), settings, channel_id)
 
