@@ -11,17 +11,11 @@ the total in MiB; the issue's goal is a total of at most 600 MiB.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common.http.client import ServiceClient, UpstreamTimeout, UpstreamUnavailable
-from tests.e2e.stack import free_port_block
-from tsunagu.registry import ROOT
+from tests.e2e.stack import make_run
 
 
 def process_tree(root: int) -> list[int]:
@@ -60,59 +54,15 @@ def command_line(pid: int) -> str:
     return " ".join(a.decode(errors="replace") for a in argv if a)[:90]
 
 
-def wait_ready(gateway: str, timeout: float) -> None:
-    client = ServiceClient(gateway, timeout=2.0)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if client.request("GET", "/readyz").status == 200:
-                return
-        except (UpstreamUnavailable, UpstreamTimeout):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("the stack did not become ready")
-
-
 def measure(settle: float, demo: bool) -> tuple[int, list[tuple[int, int, str]]]:
-    port = free_port_block()
-    with tempfile.TemporaryDirectory(prefix="tsunagu-mem-") as workdir:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TSUNAGU_")}
-        env.update(
-            {
-                "PYTHONPATH": str(ROOT),
-                "TSUNAGU_PORT": str(port),
-                "TSUNAGU_DATA_DIR": str(Path(workdir) / "data"),
-                "TSUNAGU_DEMO": "1" if demo else "0",
-                "TSUNAGU_ADMIN_PASSWORD": "bench-admin-password-1",
-            }
-        )
-        log = open(Path(workdir) / "run.log", "wb")  # noqa: SIM115 - closed below
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tsunagu", "run"],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_ready(f"http://127.0.0.1:{port}", timeout=240)
-            if demo:  # the banner is printed once seeding is over
-                deadline = time.monotonic() + 300
-                while b"is ready at" not in (Path(workdir) / "run.log").read_bytes():
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("demo seeding did not finish")
-                    time.sleep(1)
-            time.sleep(settle)
-            rows = [(pid, pss_kib(pid), command_line(pid)) for pid in process_tree(process.pid)]
-        finally:
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-            log.close()
+    # The user's own password hashing settings: argon2's memory is part of the cost.
+    with (
+        tempfile.TemporaryDirectory(prefix="tsunagu-mem-") as workdir,
+        make_run(Path(workdir), demo=demo, fast_passwords=False) as run,
+    ):
+        time.sleep(settle)
+        tree = process_tree(run.process.pid)
+        rows = [(pid, pss_kib(pid), command_line(pid)) for pid in tree]
     return sum(kib for _, kib, _ in rows), rows
 
 

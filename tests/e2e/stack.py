@@ -281,9 +281,12 @@ def wait_for(predicate: object, timeout: float = 20, interval: float = 0.1) -> o
 
 
 @contextlib.contextmanager
-def make_run(workdir: Path, *, demo: bool, timeout: float = 300) -> Iterator[MadeRun]:
+def make_run(
+    workdir: Path, *, demo: bool, timeout: float = 300, fast_passwords: bool = True
+) -> Iterator[MadeRun]:
     """``python -m tsunagu run`` as a new user starts it (``make run``), on free ports and a
-    scratch data folder; yields once the stack is ready (and, with ``demo``, seeded)."""
+    scratch data folder; yields once the stack is ready (and, with ``demo``, seeded).
+    ``fast_passwords`` makes password hashing cheap (tests); a measurement leaves it off."""
     port = free_port_block(100)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TSUNAGU_")}
     env.update(
@@ -293,9 +296,9 @@ def make_run(workdir: Path, *, demo: bool, timeout: float = 300) -> Iterator[Mad
         TSUNAGU_DATA_DIR=str(workdir / "data"),
         TSUNAGU_DEMO="1" if demo else "0",
         TSUNAGU_ADMIN_PASSWORD=ADMIN_PASSWORD,
-        TSUNAGU_ARGON2_TIME_COST="1",
-        TSUNAGU_ARGON2_MEMORY_KIB="1024",
     )
+    if fast_passwords:
+        env.update(TSUNAGU_ARGON2_TIME_COST="1", TSUNAGU_ARGON2_MEMORY_KIB="1024")
     log = workdir / "run.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
